@@ -1,0 +1,19 @@
+// Algorithm 1 (sphere-constrained posterior-ratio ascent) on the CPU.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/kde_cpu.hpp"
+
+namespace simpor::cpu {
+
+// For each seed i: start at seeds[i] + radii[i] * directions[i] and rotate on
+// that sphere while log f rises (StepParams in kde_math.hpp). All seeds advance
+// in rounds; each round evaluates every still-active seed's trial point in one
+// parallel pass, so a seed's path never depends on the others or on threads.
+template <class T>
+void ascend(const KdeProblem<T>& problem, const T* seeds, const T* radii, const T* directions, index_t m,
+            const StepParams& params, int n_threads, T* points, T* log_ratio, std::int32_t* n_iter,
+            std::uint8_t* converged);
+
+}  // namespace simpor::cpu

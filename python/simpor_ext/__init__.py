@@ -1,0 +1,9 @@
+"""simpor_ext: fast SIMPOR oversampling with a C++/OpenMP and CUDA core."""
+from __future__ import annotations
+
+from . import kernels
+from ._backend import cuda_available, device_info
+
+__version__ = "0.1.0"
+
+__all__ = ["kernels", "cuda_available", "device_info", "__version__"]
