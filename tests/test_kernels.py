@@ -1,0 +1,142 @@
+"""log f and grad log f against the float64 reference and finite differences."""
+import numpy as np
+import pytest
+
+import reference as ref
+from simpor_ext import kernels
+
+TOL = {np.float64: 1e-10, np.float32: 1e-4}
+
+
+def make_problem(rng, m, n_b, n_a, d, dtype=np.float64, shift=0.5):
+    points = rng.normal(size=(m, d))
+    numer = rng.normal(size=(n_b, d)) + shift
+    denom = rng.normal(size=(n_a, d))
+    return [a.astype(dtype) for a in (points, numer, denom)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("d", [1, 2, 30, 300])
+def test_matches_reference(dtype, d):
+    rng = np.random.default_rng(d)
+    m, n_b, n_a = rng.integers(1, 70), rng.integers(1, 300), rng.integers(1, 400)
+    points, numer, denom = make_problem(rng, m, n_b, n_a, d, dtype)
+    h = 0.3 * np.sqrt(d)  # kernel width comparable to the spacing at this d
+    lr, g = kernels.log_ratio_grad(points, numer, denom, h, device="cpu")
+    assert lr.dtype == dtype and g.dtype == dtype
+    assert lr.shape == (m,) and g.shape == (m, d)
+    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, h)
+    assert ref.rel_err(lr, want_lr) <= TOL[dtype]
+    assert ref.rel_err(g, want_g) <= TOL[dtype]
+
+
+def test_gradient_matches_central_differences():
+    rng = np.random.default_rng(7)
+    points, numer, denom = make_problem(rng, 5, 40, 60, 6)
+    h, eps = 0.8, 1e-5
+    _, g = kernels.log_ratio_grad(points, numer, denom, h, device="cpu")
+    fd = np.empty_like(g)
+    for k in range(points.shape[1]):
+        e = np.zeros(points.shape[1])
+        e[k] = eps
+        hi, _ = kernels.log_ratio_grad(points + e, numer, denom, h, device="cpu")
+        lo, _ = kernels.log_ratio_grad(points - e, numer, denom, h, device="cpu")
+        fd[:, k] = (hi - lo) / (2 * eps)
+    assert ref.rel_err(g, fd) < 1e-7
+
+
+@pytest.mark.parametrize("h", [1e-3, 1e3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_extreme_bandwidths_finite_and_correct(h, dtype):
+    rng = np.random.default_rng(3)
+    points, numer, denom = make_problem(rng, 20, 150, 200, 5, dtype)
+    lr, g = kernels.log_ratio_grad(points, numer, denom, h, device="cpu")
+    assert np.all(np.isfinite(lr)) and np.all(np.isfinite(g))
+    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, h)
+    assert ref.rel_err(lr, want_lr) <= TOL[dtype]
+    assert ref.rel_err(g, want_g) <= TOL[dtype]
+
+
+def test_no_underflow_where_the_authors_kde_fails():
+    # d = 30, h = 0.1: every kernel value is below 1e-300, a naive ratio is 0/0.
+    rng = np.random.default_rng(11)
+    points, numer, denom = make_problem(rng, 16, 100, 300, 30)
+    naive = np.exp(-((points[:, None] - numer[None]) ** 2).sum(-1) / (2 * 0.01)).sum(1)
+    assert np.all(naive == 0.0)
+    lr, g = kernels.log_ratio_grad(points, numer, denom, 0.1, device="cpu")
+    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, 0.1)
+    assert np.all(np.isfinite(lr)) and ref.rel_err(lr, want_lr) < 1e-10
+    assert ref.rel_err(g, want_g) < 1e-10
+
+
+def test_translation_invariance_of_far_data():
+    # Data far from the origin: centring keeps float32 scores accurate.
+    rng = np.random.default_rng(5)
+    points, numer, denom = make_problem(rng, 30, 200, 200, 8)
+    offset = 1e4
+    lr0, g0 = kernels.log_ratio_grad(points, numer, denom, 1.0, device="cpu")
+    lr1, g1 = kernels.log_ratio_grad(points + offset, numer + offset, denom + offset, 1.0, device="cpu")
+    assert ref.rel_err(lr1, lr0) < 1e-8 and ref.rel_err(g1, g0) < 1e-8
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_thread_count_does_not_change_bytes(dtype):
+    rng = np.random.default_rng(2)
+    points, numer, denom = make_problem(rng, 203, 517, 1030, 13, dtype)
+    one = kernels.log_ratio_grad(points, numer, denom, 0.7, device="cpu", n_threads=1)
+    two = kernels.log_ratio_grad(points, numer, denom, 0.7, device="cpu", n_threads=2)
+    for a, b in zip(one, two):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_inputs_untouched_and_views_accepted():
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(40, 12)).astype(np.float32)
+    points = base[::2, ::2]  # non-contiguous view
+    numer, denom = base[:10, :6].copy(), base[10:, 6:].copy()
+    before = [a.copy() for a in (base, numer, denom)]
+    lr, g = kernels.log_ratio_grad(points, numer, denom, 0.5, device="cpu")
+    for a, b in zip((base, numer, denom), before):
+        assert a.tobytes() == b.tobytes()
+    want_lr, _ = ref.log_ratio_grad(points, numer, denom, 0.5)
+    assert ref.rel_err(lr, want_lr) < 1e-4
+
+
+def test_mixed_and_integer_dtypes_compute_in_float64():
+    rng = np.random.default_rng(6)
+    points, numer, denom = make_problem(rng, 4, 10, 10, 3)
+    lr, _ = kernels.log_ratio_grad(points.astype(np.float32), numer, denom.astype(int), 1.0, device="cpu")
+    assert lr.dtype == np.float64
+    assert ref.rel_err(lr, ref.log_ratio(points.astype(np.float32), numer, denom.astype(int), 1.0)) < 1e-10
+
+
+def test_empty_points():
+    rng = np.random.default_rng(8)
+    _, numer, denom = make_problem(rng, 1, 5, 5, 3)
+    lr, g = kernels.log_ratio_grad(np.empty((0, 3)), numer, denom, 1.0, device="cpu")
+    assert lr.shape == (0,) and g.shape == (0, 3)
+
+
+BAD = [
+    (dict(points=np.ones((3, 2))), "numer has 3 features"),
+    (dict(numer=np.empty((0, 3))), r"numer \(class B\) is empty"),
+    (dict(denom=np.empty((0, 3))), r"denom \(contrast set A\) is empty"),
+    (dict(points=np.full((2, 3), np.nan)), "points contains NaN"),
+    (dict(denom=np.full((2, 3), np.inf)), "denom contains NaN or infinity"),
+    (dict(bandwidth=0.0), "bandwidth must be"),
+    (dict(bandwidth=-1.0), "bandwidth must be"),
+    (dict(bandwidth=np.nan), "bandwidth must be"),
+    (dict(points=np.ones(3)), "points must be 2-D"),
+    (dict(points=np.array([["a", "b", "c"]])), "points must be numeric"),
+    (dict(n_threads=0), "n_threads must be"),
+    (dict(device="tpu"), "device must be one of"),
+]
+
+
+@pytest.mark.parametrize("change,message", BAD)
+def test_bad_inputs_raise(change, message):
+    args = dict(points=np.ones((2, 3)), numer=np.zeros((4, 3)), denom=np.ones((5, 3)), bandwidth=1.0)
+    args.update(change)
+    kw = {k: args.pop(k) for k in ("n_threads", "device") if k in args}
+    with pytest.raises(ValueError, match=message):
+        kernels.log_ratio_grad(args["points"], args["numer"], args["denom"], args["bandwidth"], **kw)
