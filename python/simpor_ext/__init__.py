@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from . import kernels
 from ._backend import cuda_available, device_info
+from .informative import ActiveLearning
+from .sampler import SIMPOR, balance
 
 __version__ = "0.1.0"
 
-__all__ = ["kernels", "cuda_available", "device_info", "__version__"]
+__all__ = ["SIMPOR", "balance", "ActiveLearning", "kernels", "cuda_available", "device_info", "__version__"]

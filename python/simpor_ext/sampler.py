@@ -1,0 +1,382 @@
+"""SIMPOR: the imbalanced-learn over-sampler and :func:`balance` (paper Algorithm 2)."""
+from __future__ import annotations
+
+import logging
+import math
+import os
+from numbers import Integral, Real
+from typing import Any, Optional
+
+import numpy as np
+from imblearn.over_sampling.base import BaseOverSampler
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from tqdm.auto import tqdm
+
+from ._backend import resolve_device
+from .bandwidth import Standardizer, resolve_bandwidth
+from .informative import ActiveLearning, find_informative, resolve_settings
+from .synthesis import grow, neighbour_radii, spread
+
+__all__ = ["SIMPOR", "balance"]
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = {"cpu": 1024, "cuda": 16384}  # seeds per ascent call; does not change the output
+
+
+def _n_threads(n_jobs: Optional[int]) -> Optional[int]:
+    """joblib's convention: None or -1 all cores, -2 all but one, ..."""
+    if n_jobs is None or n_jobs == -1:
+        return None
+    if n_jobs == 0:
+        raise ValueError("n_jobs == 0 has no meaning; use None, -1 or a positive integer")
+    if n_jobs > 0:
+        return int(n_jobs)
+    return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
+
+
+def _generator(random_state: Any) -> np.random.Generator:
+    """The single Generator every random draw of a fit comes from."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+    return np.random.default_rng(random_state)
+
+
+def _integer_columns(X: Any) -> Optional[np.ndarray]:
+    """Which columns of a DataFrame hold integers or booleans (None otherwise)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns"):
+        return None
+    mask = np.array([np.dtype(getattr(t, "numpy_dtype", t)).kind in "iub"
+                     if getattr(t, "kind", "O") != "O" else False for t in dtypes], dtype=bool)
+    return mask if mask.any() else None
+
+
+def _to_caller_dtype(rows: np.ndarray, dtype: np.dtype, round_cols: Optional[np.ndarray]) -> np.ndarray:
+    """Cast float64 synthetic rows to X's dtype; integer data is rounded, not truncated."""
+    if dtype.kind == "b":
+        return rows >= 0.5
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return np.clip(np.rint(rows), info.min, info.max).astype(dtype)
+    if round_cols is not None:  # integer columns of a mixed DataFrame
+        rows = rows.copy()
+        rows[:, round_cols] = np.rint(rows[:, round_cols])
+    return rows.astype(dtype, copy=False)
+
+
+class SIMPOR(BaseOverSampler):
+    """Synthetic Information towards Maximum Posterior Ratio (Nguyen & Chang).
+
+    Finds the informative samples S with entropy-based active learning, then
+    grows every class the sampling strategy asks for: each synthetic row lies
+    on a sphere around a real sample of the class (radius ``r ~ U(0, R)``,
+    eq. 13-15) at a local maximum of the KDE posterior ratio between the class
+    and its contrast set (eq. 12), found by the native Algorithm 1
+    (:func:`simpor_ext.kernels.ascend`). S is balanced first, then the rest of
+    the class (Algorithm 2). Original rows come first, synthetic rows after.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        As in imbalanced-learn: which classes to grow and to what counts.
+        Each class reaches its target count exactly.
+    k_neighbors : int or NearestNeighbors-like object, default=10
+        Neighbours for the sphere radius bound R (eq. 14): R = mean distance
+        of a sample to its k nearest neighbours of the same class. An int is
+        reduced to ``n_class - 1`` for small classes; an object (with
+        ``kneighbors``) is cloned and used as given, its ``n_neighbors``
+        counting the sample itself as in imbalanced-learn. A class of one
+        sample falls back to its nearest neighbours of any class.
+    bandwidth : {"scott", "silverman"} or float, default="scott"
+        Gaussian KDE width h, shared by the class and its contrast set. The
+        KDE, R and the ascent work on features standardised to zero mean and
+        unit variance (constant columns are left out and copied unchanged),
+        so h is in standard deviations: Scott ``n ** (-1/(d+4))``, Silverman
+        ``(n (d+2) / 4) ** (-1/(d+4))`` with n rows and d non-constant
+        features, or the float given. Synthetic rows are returned in the
+        caller's units.
+    max_iter : int, default=300
+        Maximum ascent trials per synthetic row (Algorithm 1).
+    step : float, default=0.1
+        Rotation angle in radians: the first trial angle (``"adaptive"``) or
+        every rotation (``"fixed"``, the paper's rule).
+    tol : float, default=1e-5
+        ``"adaptive"`` stops once the angle falls below ``tol`` (<= ``step``).
+    step_rule : {"adaptive", "fixed"}, default="adaptive"
+        Angle control of :func:`simpor_ext.kernels.ascend`.
+    informative : "auto", dict, ActiveLearning or None, default="auto"
+        Active-learning settings (:class:`simpor_ext.informative.ActiveLearning`;
+        a dict of its fields also works): initial batch (100), query batch
+        (100), entropy threshold (0.7), maximum rounds (5), warm-start epochs
+        of the default MLP (10), MLP overrides, scoring batch. ``"auto"``
+        uses the defaults; ``None`` skips active learning: S is empty and
+        every sample of a class is a seed.
+    scorer : "mlp", path, bytes, onnxruntime.InferenceSession or estimator, default="mlp"
+        The active-learning classifier. ``"mlp"``: scikit-learn's
+        MLPClassifier with the paper's Table 1 settings, trained on the
+        standardised features, exported with skl2onnx and scored with
+        onnxruntime. An ONNX model (``.onnx`` path, serialised bytes,
+        ``onnx.ModelProto`` or ``InferenceSession``) is a pre-trained, fixed
+        scorer of the features in the caller's units: S is the
+        highest-entropy rows at or above the threshold. Pass a path rather
+        than a session where the sampler must be cloned (GridSearchCV): a
+        session cannot be copied. Any estimator with ``fit`` and
+        ``predict_proba`` is cloned and trained in the loop on the
+        caller's units (wrap a fitted one in
+        ``sklearn.frozen.FrozenEstimator`` to keep it fixed).
+    contrast : {"rest", "majority"}, default="rest"
+        Denominator of the posterior ratio: every other class, or only the
+        most frequent other class (the paper's binary setting).
+    device : {"auto", "cpu", "cuda"}, default="auto"
+        Where the ascent runs. ``"cuda"`` without a usable GPU raises
+        RuntimeError; ``"auto"`` falls back to the CPU with a UserWarning.
+    n_jobs : int or None, default=None
+        CPU threads for the ascent, neighbour search and onnxruntime
+        (None or -1: all cores). The output does not depend on it.
+    random_state : int, RandomState, Generator or None, default=None
+        Seeds the one ``numpy.random.Generator`` every random draw comes
+        from (initial batch, MLP seed, seeds, radii, directions): the same
+        int gives the same bytes for any ``n_jobs``.
+    verbose : bool, default=False
+        Show a tqdm progress bar over the synthetic rows.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Class -> number of synthetic rows.
+    bandwidth_ : float
+        The KDE bandwidth used, in standardised units.
+    informative_indices_ : ndarray of int
+        Sorted row indices of S (empty when ``informative=None``).
+    n_rounds_ : int
+        Active-learning rounds that ran.
+    sample_origin_ : ndarray of int, shape (n_synthetic,)
+        For each synthetic row (in output order), the index of the input row
+        it was grown from.
+    radii_ : ndarray of float, shape (n_synthetic,)
+        Sphere radius r of each synthetic row, in standardised units.
+    log_ratio_ : ndarray of float, shape (n_synthetic,)
+        log of the posterior ratio (eq. 12) at each synthetic row.
+    n_iter_ : ndarray of int, shape (n_synthetic,)
+        Ascent trials per synthetic row.
+    converged_ : ndarray of bool, shape (n_synthetic,)
+        Whether the ascent met its stopping test before ``max_iter``.
+    converged_fraction_ : float
+        Mean of ``converged_`` (1.0 when nothing was generated).
+    center_, scale_ : ndarray of float, shape (n_features,)
+        The standardisation ``(x - center_) / scale_`` of the KDE space
+        (``scale_`` is 1 for constant features).
+    device_ : str
+        The backend that ran the ascent ("cpu" or "cuda").
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X has string column names.
+
+    Notes
+    -----
+    Integer and boolean inputs keep their dtype: synthetic values are
+    rounded to the nearest integer (imbalanced-learn truncates). Sparse input
+    is not supported: the KDE streams dense rows.
+
+    References
+    ----------
+    H. Nguyen and M. Chang, "Synthetic Information towards Maximum Posterior
+    Ratio for deep learning on Imbalanced Data (SIMPOR)".
+    """
+
+    _parameter_constraints: dict = {
+        **BaseOverSampler._parameter_constraints,
+        "k_neighbors": [Interval(Integral, 1, None, closed="left"),
+                        HasMethods(["kneighbors", "kneighbors_graph"])],
+        "bandwidth": [StrOptions({"scott", "silverman"}), Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "step": [Interval(Real, 0, math.pi / 2, closed="right")],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "step_rule": [StrOptions({"adaptive", "fixed"})],
+        "informative": [StrOptions({"auto"}), dict, ActiveLearning, None],
+        "scorer": [StrOptions({"mlp"}), str, os.PathLike, bytes,
+                   HasMethods(["run", "get_inputs"]), HasMethods(["fit", "predict_proba"])],
+        "contrast": [StrOptions({"rest", "majority"})],
+        "device": [StrOptions({"auto", "cpu", "cuda"})],
+        "n_jobs": [None, Integral],
+        "random_state": ["random_state", np.random.Generator],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        k_neighbors=10,
+        bandwidth="scott",
+        max_iter=300,
+        step=0.1,
+        tol=1e-5,
+        step_rule="adaptive",
+        informative="auto",
+        scorer="mlp",
+        contrast="rest",
+        device="auto",
+        n_jobs=None,
+        random_state=None,
+        verbose=False,
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.k_neighbors = k_neighbors
+        self.bandwidth = bandwidth
+        self.max_iter = max_iter
+        self.step = step
+        self.tol = tol
+        self.step_rule = step_rule
+        self.informative = informative
+        self.scorer = scorer
+        self.contrast = contrast
+        self.device = device
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        return super()._check_X_y(X, y, accept_sparse=False)
+
+    def fit_resample(self, X, y, **params):
+        """Resample the dataset.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe} of shape (n_samples, n_features)
+            Numeric data; pandas DataFrames come back as DataFrames with the
+            same columns and dtypes.
+        y : array-like of shape (n_samples,)
+            Class labels (any hashable values).
+
+        Returns
+        -------
+        X_resampled : {ndarray, dataframe} of shape (n_samples_new, n_features)
+            The input rows, then the synthetic rows.
+        y_resampled : {ndarray, series} of shape (n_samples_new,)
+        """
+        self._round_columns = _integer_columns(X)
+        try:
+            return super().fit_resample(X, y, **params)
+        finally:
+            del self._round_columns
+
+    # ------------------------------------------------------------------
+    def _fit_resample(self, X, y):
+        if self.tol > self.step:
+            raise ValueError(f"tol must be <= step, got tol={self.tol!r} > step={self.step!r}")
+        settings = resolve_settings(self.informative)
+        self.device_ = resolve_device(self.device, warn_fallback=True)
+        n_threads = _n_threads(self.n_jobs)
+        rng = _generator(self.random_state)
+
+        n = X.shape[0]
+        labels, codes = np.unique(y, return_inverse=True)
+        counts = np.bincount(codes, minlength=labels.size)
+        std = Standardizer.fit(X)
+        Z = std.transform(X, np.float32 if X.dtype == np.float32 else np.float64)
+        self.center_, self.scale_ = std.center, std.scale
+        self.bandwidth_ = resolve_bandwidth(self.bandwidth, n, Z.shape[1])
+        logger.info("SIMPOR: %d rows, %d of %d features vary, bandwidth %.4g (standardised units)",
+                    n, Z.shape[1], X.shape[1], self.bandwidth_)
+
+        if settings is None or Z.shape[1] == 0:
+            S, self.n_rounds_ = np.empty(0, dtype=np.int64), 0
+        else:
+            found = find_informative(Z, X, codes, labels.size, settings, self.scorer, rng, n_threads)
+            S, self.n_rounds_ = found.indices, found.n_rounds
+        self.informative_indices_ = S
+        in_S = np.zeros(n, dtype=bool)
+        in_S[S] = True
+
+        plan = [(np.searchsorted(labels, c), int(m)) for c, m in self.sampling_strategy_.items() if m > 0]
+        total = sum(m for _, m in plan)
+        ascent = dict(max_iter=self.max_iter, step=float(self.step), tol=float(self.tol),
+                      step_rule=self.step_rule, device=self.device_, n_threads=n_threads)
+        parts = []
+        with tqdm(total=total, disable=not self.verbose, desc="SIMPOR", unit="sample") as bar:
+            for code, n_new in plan:
+                parts.append(self._grow_class(Z, codes, counts, code, n_new, in_S, rng, ascent, n_threads, bar))
+
+        self._store(parts)
+        if not parts:
+            return X.copy(), y.copy()
+        seeds = self.sample_origin_
+        rows = std.inverse(np.concatenate([p["points"] for p in parts]), X[seeds])
+        X_new = _to_caller_dtype(rows, X.dtype, getattr(self, "_round_columns", None))
+        y_new = np.concatenate([np.full(p["seeds"].size, labels[p["code"]], dtype=y.dtype) for p in parts])
+        return np.concatenate([X, X_new]), np.concatenate([y, y_new])
+
+    def _grow_class(self, Z, codes, counts, code, n_new, in_S, rng, ascent, n_threads, bar) -> dict:
+        members = np.flatnonzero(codes == code)
+        if self.contrast == "rest":
+            denom = Z[codes != code]
+        else:  # the most frequent other class (ties: the first label)
+            others = np.where(np.arange(counts.size) == code, -1, counts)
+            denom = Z[codes == int(np.argmax(others))]
+        R = neighbour_radii(Z[members], Z, self.k_neighbors, n_threads)
+
+        # Algorithm 2, lines 3-11: grow S ∩ c until, inside S, class c stands to the
+        # majority as the strategy asks for the whole set; lines 12-20: the rest.
+        majority = int(np.argmax(counts))
+        s_members, rest = members[in_S[members]], members[~in_S[members]]
+        n_s = 0
+        if s_members.size:
+            target = counts[code] + n_new
+            goal = math.ceil(np.count_nonzero(in_S & (codes == majority)) * target / counts[majority])
+            n_s = int(np.clip(goal - s_members.size, 0, n_new))
+        seeds = np.concatenate([spread(s_members, n_s, rng),
+                                spread(rest if rest.size else s_members, n_new - n_s, rng)])
+        logger.info("class code %d: %d synthetic rows, %d from informative seeds", code, n_new, n_s)
+
+        seed_R = R[np.searchsorted(members, seeds)]
+        if Z.shape[1] == 0:  # every feature constant: the rows are copies of their seeds
+            m = seeds.size
+            bar.update(m)
+            return dict(code=code, seeds=seeds, points=np.empty((m, 0), Z.dtype), radii=np.zeros(m),
+                        log_ratio=np.zeros(m), n_iter=np.zeros(m, np.int32), converged=np.ones(m, bool))
+        grown = grow(Z, seeds, seed_R, Z[members], denom, self.bandwidth_, rng, ascent=ascent,
+                     chunk=_CHUNK[self.device_], progress=bar.update)
+        return dict(code=code, seeds=seeds, points=grown.points, radii=grown.radii,
+                    log_ratio=grown.log_ratio, n_iter=grown.n_iter, converged=grown.converged)
+
+    def _store(self, parts: list) -> None:
+        def cat(key, dtype):
+            return np.concatenate([p[key] for p in parts]).astype(dtype) if parts else np.empty(0, dtype)
+
+        self.sample_origin_ = cat("seeds", np.int64)
+        self.radii_ = cat("radii", np.float64)
+        self.log_ratio_ = cat("log_ratio", np.float64)
+        self.n_iter_ = cat("n_iter", np.int32)
+        self.converged_ = cat("converged", bool)
+        self.converged_fraction_ = float(self.converged_.mean()) if self.converged_.size else 1.0
+
+
+def balance(X, y, **params):
+    """Balance ``(X, y)`` with SIMPOR in one call.
+
+    ``balance(X, y, **params)`` is ``SIMPOR(**params).fit_resample(X, y)``.
+
+    Parameters
+    ----------
+    X : {array-like, dataframe} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    **params
+        Any :class:`SIMPOR` parameter.
+
+    Returns
+    -------
+    X_resampled, y_resampled
+        Original rows first, synthetic rows appended; same container types
+        as the inputs.
+    """
+    return SIMPOR(**params).fit_resample(X, y)

@@ -1,0 +1,146 @@
+"""Growing one class: neighbour radii (eq. 14), seed allocation (Alg. 2) and the ascent.
+
+Everything here works on standardised features (see :mod:`.bandwidth`). All
+random draws come from the caller's Generator in a fixed order: radii first,
+then directions chunk by chunk. ``Generator.standard_normal`` fills arrays
+element by element, so the chunking (which depends on the device) does not
+change a single draw.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from numbers import Integral
+from typing import Any, Callable, Optional
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.neighbors import NearestNeighbors
+
+from . import kernels
+
+__all__ = ["neighbour_radii", "spread", "GrownRows", "grow"]
+
+logger = logging.getLogger(__name__)
+
+
+def _mean_neighbour_distance(nn: Any, Z_fit: np.ndarray, Z_query: np.ndarray) -> np.ndarray:
+    nn.fit(Z_fit)
+    dist, _ = nn.kneighbors(Z_query)
+    # Column 0 is the sample itself (or an exact duplicate, at the same distance 0).
+    return dist[:, 1:].mean(axis=1) if dist.shape[1] > 1 else np.zeros(dist.shape[0])
+
+
+def neighbour_radii(Z_class: np.ndarray, Z_all: np.ndarray, k_neighbors: Any, n_jobs: Optional[int]) -> np.ndarray:
+    """R for every sample of a class (paper eq. 14), in standardised units.
+
+    ``R = mean distance to the k nearest same-class neighbours``. With an int
+    ``k_neighbors`` a small class uses ``min(k, n_class - 1)`` neighbours. A
+    NearestNeighbors-like object is cloned and used as given: its
+    ``n_neighbors`` counts the sample itself (imbalanced-learn's convention),
+    and it raises scikit-learn's error when the class is too small for it.
+
+    A class of a single sample has no same-class neighbour; its R falls back
+    to the mean distance to its k nearest neighbours of *any* class.
+    """
+    n_class = Z_class.shape[0]
+    singleton = n_class == 1
+    fit_on = Z_all if singleton else Z_class
+    if isinstance(k_neighbors, Integral):
+        k = int(min(k_neighbors, fit_on.shape[0] - 1))
+        if k < k_neighbors and not singleton:
+            logger.info("class of %d samples: R uses %d neighbours instead of k_neighbors=%d",
+                        n_class, k, k_neighbors)
+        nn = NearestNeighbors(n_neighbors=k + 1, n_jobs=n_jobs)
+    else:
+        nn = clone(k_neighbors)
+    if singleton:
+        logger.warning("a class to grow has a single sample: R falls back to the mean distance to its "
+                       "nearest neighbours of any class")
+    return _mean_neighbour_distance(nn, fit_on, Z_class)
+
+
+def spread(pool: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
+    """``m`` seeds drawn from ``pool`` as evenly as possible.
+
+    Every sample of the pool seeds ``m // len(pool)`` rows, and a random
+    subset (without replacement) one more, so no seed is favoured by chance.
+    """
+    if m <= 0:
+        return np.empty(0, dtype=np.int64)
+    q, rem = divmod(m, pool.size)
+    extra = np.sort(rng.choice(pool, size=rem, replace=False)) if rem else np.empty(0, dtype=pool.dtype)
+    return np.concatenate([np.tile(pool, q), extra]).astype(np.int64)
+
+
+@dataclass
+class GrownRows:
+    """Synthetic rows of one class, in standardised units, and their ascent statistics."""
+
+    points: np.ndarray
+    radii: np.ndarray
+    log_ratio: np.ndarray
+    n_iter: np.ndarray
+    converged: np.ndarray
+
+
+def _unit_directions(rng: np.random.Generator, m: int, d: int) -> np.ndarray:
+    v = rng.standard_normal((m, d))
+    norm = np.linalg.norm(v, axis=1, keepdims=True)
+    bad = norm[:, 0] == 0.0  # probability zero, but never divide by it
+    v[bad] = 0.0
+    v[bad, 0] = 1.0
+    norm[bad] = 1.0
+    return v / norm
+
+
+def grow(
+    Z: np.ndarray,
+    seeds: np.ndarray,
+    seed_radius: np.ndarray,
+    numer: np.ndarray,
+    denom: np.ndarray,
+    bandwidth: float,
+    rng: np.random.Generator,
+    *,
+    ascent: dict,
+    chunk: int,
+    progress: Callable[[int], Any],
+) -> GrownRows:
+    """One synthetic row per seed: r ~ U(0, R), a uniform start direction, Algorithm 1.
+
+    Parameters
+    ----------
+    Z : ndarray (n, d)
+        Standardised training rows; ``seeds`` index it.
+    seeds : ndarray (m,) int
+    seed_radius : ndarray (m,)
+        R of each seed (eq. 14).
+    numer, denom : ndarray
+        The class being grown and its contrast set (eq. 12).
+    bandwidth : float
+    rng : numpy Generator
+    ascent : dict
+        Keyword arguments for :func:`kernels.ascend` (max_iter, step, tol,
+        step_rule, device, n_threads).
+    chunk : int
+        Seeds per :func:`kernels.ascend` call (progress and Ctrl-C granularity).
+    progress : callable
+        Called with the number of rows finished after each chunk.
+    """
+    m, d = seeds.size, Z.shape[1]
+    radii = seed_radius * rng.uniform(0.0, 1.0, size=m)  # r ~ U(0, R), eq. 13-15
+    out = GrownRows(points=np.empty((m, d), dtype=Z.dtype), radii=radii,
+                    log_ratio=np.empty(m, dtype=np.float64), n_iter=np.zeros(m, dtype=np.int32),
+                    converged=np.ones(m, dtype=bool))
+    for start in range(0, m, chunk):
+        sl = slice(start, min(m, start + chunk))
+        centres = Z[seeds[sl]]
+        directions = _unit_directions(rng, centres.shape[0], d)
+        res = kernels.ascend(centres, radii[sl], directions, numer, denom, bandwidth, **ascent)
+        out.points[sl] = res.points
+        out.log_ratio[sl] = res.log_ratio
+        out.n_iter[sl] = res.n_iter
+        out.converged[sl] = res.converged
+        progress(centres.shape[0])
+    return out
