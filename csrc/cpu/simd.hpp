@@ -15,8 +15,11 @@ template <> struct Simd<float> {
   typedef float vec __attribute__((vector_size(32)));
   typedef std::int32_t ivec __attribute__((vector_size(32)));
   static constexpr int width = 8;
-  // exp underflows to zero below this argument (smallest normal is 2^-126).
-  static constexpr float exp_floor = -87.0f;
+  // Weights below exp(exp_floor) are flushed to 0: each score is taken
+  // relative to a running max, so the sum is >= 1 and n such terms change it
+  // by < n * 1.3e-14, below float precision for any n < 1e6. The floor also
+  // keeps weight * coordinate products out of the (slow) subnormal range.
+  static constexpr float exp_floor = -32.0f;
   static constexpr float pad_score = -1e30f;
 };
 
@@ -24,7 +27,7 @@ template <> struct Simd<double> {
   typedef double vec __attribute__((vector_size(32)));
   typedef std::int64_t ivec __attribute__((vector_size(32)));
   static constexpr int width = 4;
-  static constexpr double exp_floor = -708.0;
+  static constexpr double exp_floor = -64.0;  // n * 1.6e-28: below double precision
   static constexpr double pad_score = -1e300;
 };
 

@@ -1,0 +1,197 @@
+"""Throughput of the posterior-ratio kernels, next to array-library baselines.
+
+Prints a table (and JSON with --json) of (candidate, data point) pairs per
+second for ``kernels.log_ratio_grad`` and for one ascent iteration, the
+NumPy (CPU) or PyTorch (CUDA) implementation of the same maths measured in the
+same run, and the machine's float32 matmul rate. Ratios are what to compare
+across runs; absolute numbers depend on the machine and its load.
+
+    python bench/kernels.py                      # CPU grid n x d x dtype
+    python bench/kernels.py --device cuda        # the issue's GPU problem size
+    python bench/kernels.py --device cuda --e2e  # + end-to-end balance()
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+
+import numpy as np
+
+from simpor_ext import device_info, kernels
+
+
+def best_time(fn, repeat: int) -> float:
+    fn()  # warm-up (thread pools, caches, GPU upload paths)
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def numpy_log_ratio_grad(points, numer, denom, h, chunk=256):
+    """The same maths as plain NumPy: GEMM for scores, exp, GEMM for weighted sums."""
+    def one_class(p, c):
+        half_sq = 0.5 * (c * c).sum(1) / h**2
+        s = p @ (c.T / h**2) - half_sq
+        top = s.max(1, keepdims=True)
+        w = np.exp(s - top)
+        total = w.sum(1)
+        return top[:, 0] + np.log(total), (w @ c) / total[:, None]
+
+    out_lr, out_g = [], []
+    for i in range(0, len(points), chunk):
+        p = points[i:i + chunk]
+        lb, mb = one_class(p, numer)
+        la, ma = one_class(p, denom)
+        out_lr.append(lb - la)
+        out_g.append((mb - ma) / h**2)
+    return np.concatenate(out_lr), np.concatenate(out_g)
+
+
+def torch_log_ratio_grad(points, numer, denom, h, chunk=2048):
+    """PyTorch on the GPU: chunked matmul + softmax (what one would write by hand)."""
+    import torch
+
+    def one_class(p, c, half_sq):
+        s = p @ (c.T / h**2) - half_sq
+        lse = torch.logsumexp(s, dim=1)
+        return lse, torch.softmax(s, dim=1) @ c
+
+    hb, ha = 0.5 * (numer * numer).sum(1) / h**2, 0.5 * (denom * denom).sum(1) / h**2
+    lr, g = [], []
+    for i in range(0, points.shape[0], chunk):
+        p = points[i:i + chunk]
+        lb, mb = one_class(p, numer, hb)
+        la, ma = one_class(p, denom, ha)
+        lr.append(lb - la)
+        g.append((mb - ma) / h**2)
+    return torch.cat(lr), torch.cat(g)
+
+
+def matmul_gflops(repeat: int) -> float:
+    a = np.random.default_rng(0).random((2048, 2048), dtype=np.float32)
+    return 2 * 2048**3 / best_time(lambda: a @ a, repeat) / 1e9
+
+
+def make_data(rng, n, m, d, dtype, minority=0.1):
+    n_b = max(1, int(n * minority))
+    numer = rng.normal(size=(n_b, d)) + 0.5
+    denom = rng.normal(size=(n - n_b, d))
+    points = numer[rng.integers(0, n_b, m)] + 0.3 * rng.normal(size=(m, d))
+    return [a.astype(dtype) for a in (points, numer, denom)]
+
+
+def unit_rows(rng, m, d, dtype):
+    u = rng.normal(size=(m, d))
+    return (u / np.linalg.norm(u, axis=1, keepdims=True)).astype(dtype)
+
+
+def bench_case(device, n, d, m, dtype, repeat, baseline):
+    rng = np.random.default_rng(n + d)
+    points, numer, denom = make_data(rng, n, m, d, dtype)
+    h = 0.5 * np.sqrt(d / 2)
+    radii = np.full(m, 0.2, dtype)
+    dirs = unit_rows(rng, m, d, dtype)
+    t_eval = best_time(lambda: kernels.log_ratio_grad(points, numer, denom, h, device=device), repeat)
+    # max_iter=1: the start evaluation plus one trial, two passes over the data
+    t_step = best_time(lambda: kernels.ascend(points, radii, dirs, numer, denom, h, max_iter=1, device=device), repeat)
+    row = dict(device=device, dtype=np.dtype(dtype).name, n=n, d=d, m=m,
+               pairs_per_s=m * n / t_eval, ascent_pairs_per_s=2 * m * n / t_step)
+    t_base = baseline(points, numer, denom, h)
+    if t_base is not None:
+        row["baseline_pairs_per_s"] = m * n / t_base
+        row["speedup"] = row["pairs_per_s"] / row["baseline_pairs_per_s"]
+    return row
+
+
+def cpu_baseline(repeat):
+    return lambda p, b, a, h: best_time(lambda: numpy_log_ratio_grad(p, b, a, h), repeat)
+
+
+def cuda_baseline(repeat):
+    try:
+        import torch
+    except ImportError:
+        return lambda *args: None
+    if not torch.cuda.is_available():
+        return lambda *args: None
+
+    def run(p, b, a, h):
+        tp, tb, ta = (torch.from_numpy(x).cuda() for x in (p, b, a))
+
+        def once():
+            torch_log_ratio_grad(tp, tb, ta, h)
+            torch.cuda.synchronize()
+        return best_time(once, repeat)
+    return run
+
+
+def end_to_end(device, seed=0):
+    """balance() on credit-card-shaped data: 284,807 x 30, 492 minority, full balance."""
+    from simpor_ext import balance
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(284_807, 30)).astype(np.float32)
+    y = np.zeros(len(X), dtype=int)
+    y[rng.choice(len(X), 492, replace=False)] = 1
+    X[y == 1] += 0.7
+    t = time.perf_counter()
+    Xr, yr = balance(X, y, device=device, max_iter=300, random_state=seed)
+    return dict(e2e_seconds=time.perf_counter() - t, rows_added=int(len(Xr) - len(X)),
+                counts=np.bincount(yr).tolist())
+
+
+def print_table(rows, gflops):
+    print(f"machine: {platform.processor() or platform.machine()}; float32 matmul {gflops:.1f} GFLOP/s")
+    head = f"{'dev':5} {'dtype':8} {'n':>7} {'d':>4} {'m':>6} {'pairs/s':>10} {'ascent/s':>10} {'base/s':>10} {'x base':>7} {'x matmul':>8}"
+    print(head)
+    for r in rows:
+        base = r.get("baseline_pairs_per_s")
+        print(f"{r['device']:5} {r['dtype']:8} {r['n']:>7} {r['d']:>4} {r['m']:>6} {r['pairs_per_s']:>10.3e} "
+              f"{r['ascent_pairs_per_s']:>10.3e} {base if base is None else format(base, '10.3e'):>10} "
+              f"{r.get('speedup', float('nan')):>7.2f} {r['flop_ratio_vs_matmul']:>8.2f}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--n", type=int, nargs="+", help="data sizes (default: 1e3 1e4 1e5 on cpu, 284807 on cuda)")
+    ap.add_argument("--d", type=int, nargs="+", help="dimensions (default: 2 30 100 on cpu, 30 on cuda)")
+    ap.add_argument("--m", type=int, help="candidates (default: ~2e8 pairs per call on cpu, 32768 on cuda)")
+    ap.add_argument("--dtype", nargs="+", default=["float32", "float64"])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--e2e", action="store_true", help="also time balance() on credit-card-shaped data")
+    ap.add_argument("--json", help="write the rows here as JSON")
+    args = ap.parse_args(argv)
+
+    gpu = args.device == "cuda"
+    ns = args.n or ([284_807] if gpu else [1_000, 10_000, 100_000])
+    ds = args.d or ([30] if gpu else [2, 30, 100])
+    baseline = (cuda_baseline if gpu else cpu_baseline)(args.repeat)
+    gflops = matmul_gflops(args.repeat)
+    rows = []
+    for dtype in args.dtype:
+        for n in ns:
+            for d in ds:
+                m = args.m or (32_768 if gpu else int(np.clip(2e8 / (n * d / 30), 64, 4096)))
+                row = bench_case(args.device, n, d, m, np.dtype(dtype).type, args.repeat, baseline)
+                row["flop_ratio_vs_matmul"] = row["pairs_per_s"] * 4 * d / (gflops * 1e9)
+                rows.append(row)
+    print_table(rows, gflops)
+    if gpu and not any("baseline_pairs_per_s" in r for r in rows):
+        print("note: PyTorch with CUDA not available, baseline column skipped")
+    result = dict(device_info=device_info(), matmul_gflops_f32=gflops, rows=rows)
+    if args.e2e:
+        result["end_to_end"] = end_to_end(args.device)
+        print("end-to-end balance:", result["end_to_end"])
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(result, fh, indent=2, default=str)
+
+
+if __name__ == "__main__":
+    main()
