@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from tqdm.auto import tqdm
 
 from ._backend import resolve_device
@@ -49,8 +49,13 @@ def _integer_columns(X: Any) -> Optional[np.ndarray]:
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(X, "columns"):
         return None
-    mask = np.array([np.dtype(getattr(t, "numpy_dtype", t)).kind in "iub"
-                     if getattr(t, "kind", "O") != "O" else False for t in dtypes], dtype=bool)
+    def kind(dtype: Any) -> str:
+        try:  # pandas extension dtypes (nullable Int64, ...) expose their numpy dtype
+            return np.dtype(getattr(dtype, "numpy_dtype", dtype)).kind
+        except TypeError:
+            return "O"
+
+    mask = np.array([kind(t) in "iub" for t in dtypes], dtype=bool)
     return mask if mask.any() else None
 
 
@@ -65,6 +70,23 @@ def _to_caller_dtype(rows: np.ndarray, dtype: np.dtype, round_cols: Optional[np.
         rows = rows.copy()
         rows[:, round_cols] = np.rint(rows[:, round_cols])
     return rows.astype(dtype, copy=False)
+
+
+class _OnnxPath(Options):
+    """A str or os.PathLike naming an ``.onnx`` file.
+
+    scikit-learn's validation only takes its own constraint classes, hence a
+    subclass of ``Options`` (an open set of values, not a finite one).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(str, set())
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return isinstance(val, (str, os.PathLike)) and os.fspath(val).lower().endswith(".onnx")
+
+    def __str__(self) -> str:
+        return "a path to an .onnx file"
 
 
 class SIMPOR(BaseOverSampler):
@@ -114,7 +136,7 @@ class SIMPOR(BaseOverSampler):
         of the default MLP (10), MLP overrides, scoring batch. ``"auto"``
         uses the defaults; ``None`` skips active learning: S is empty and
         every sample of a class is a seed.
-    scorer : "mlp", path, bytes, onnxruntime.InferenceSession or estimator, default="mlp"
+    scorer : "mlp", path, bytes, onnx.ModelProto, InferenceSession or estimator, default="mlp"
         The active-learning classifier. ``"mlp"``: scikit-learn's
         MLPClassifier with the paper's Table 1 settings, trained on the
         standardised features, exported with skl2onnx and scored with
@@ -197,7 +219,7 @@ class SIMPOR(BaseOverSampler):
         "tol": [Interval(Real, 0, None, closed="neither")],
         "step_rule": [StrOptions({"adaptive", "fixed"})],
         "informative": [StrOptions({"auto"}), dict, ActiveLearning, None],
-        "scorer": [StrOptions({"mlp"}), str, os.PathLike, bytes,
+        "scorer": [StrOptions({"mlp"}), _OnnxPath(), bytes, HasMethods(["SerializeToString"]),
                    HasMethods(["run", "get_inputs"]), HasMethods(["fit", "predict_proba"])],
         "contrast": [StrOptions({"rest", "majority"})],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
@@ -279,6 +301,8 @@ class SIMPOR(BaseOverSampler):
         n_threads = _n_threads(self.n_jobs)
         rng = _generator(self.random_state)
 
+        # One memory layout, so column sums (and so every later bit) do not depend on it.
+        X = np.ascontiguousarray(X)
         n = X.shape[0]
         labels, codes = np.unique(y, return_inverse=True)
         counts = np.bincount(codes, minlength=labels.size)
@@ -289,6 +313,9 @@ class SIMPOR(BaseOverSampler):
         logger.info("SIMPOR: %d rows, %d of %d features vary, bandwidth %.4g (standardised units)",
                     n, Z.shape[1], X.shape[1], self.bandwidth_)
 
+        plan = [(int(np.searchsorted(labels, c)), int(m)) for c, m in self.sampling_strategy_.items() if m > 0]
+        # R (eq. 14) first: a k_neighbors error surfaces before the active learning runs.
+        radius = {code: self._radii(Z, codes, code, n_threads) for code, _ in plan}
         if settings is None or Z.shape[1] == 0:
             S, self.n_rounds_ = np.empty(0, dtype=np.int64), 0
         else:
@@ -298,14 +325,13 @@ class SIMPOR(BaseOverSampler):
         in_S = np.zeros(n, dtype=bool)
         in_S[S] = True
 
-        plan = [(np.searchsorted(labels, c), int(m)) for c, m in self.sampling_strategy_.items() if m > 0]
         total = sum(m for _, m in plan)
         ascent = dict(max_iter=self.max_iter, step=float(self.step), tol=float(self.tol),
                       step_rule=self.step_rule, device=self.device_, n_threads=n_threads)
         parts = []
         with tqdm(total=total, disable=not self.verbose, desc="SIMPOR", unit="sample") as bar:
             for code, n_new in plan:
-                parts.append(self._grow_class(Z, codes, counts, code, n_new, in_S, rng, ascent, n_threads, bar))
+                parts.append(self._grow_class(Z, codes, counts, code, n_new, radius[code], in_S, rng, ascent, bar))
 
         self._store(parts)
         if not parts:
@@ -316,14 +342,19 @@ class SIMPOR(BaseOverSampler):
         y_new = np.concatenate([np.full(p["seeds"].size, labels[p["code"]], dtype=y.dtype) for p in parts])
         return np.concatenate([X, X_new]), np.concatenate([y, y_new])
 
-    def _grow_class(self, Z, codes, counts, code, n_new, in_S, rng, ascent, n_threads, bar) -> dict:
+    def _radii(self, Z, codes, code, n_threads) -> np.ndarray:
+        members = codes == code
+        if Z.shape[1] == 0:  # no feature varies: every sphere is a point
+            return np.zeros(np.count_nonzero(members))
+        return neighbour_radii(Z[members], Z, self.k_neighbors, n_threads)
+
+    def _grow_class(self, Z, codes, counts, code, n_new, R, in_S, rng, ascent, bar) -> dict:
         members = np.flatnonzero(codes == code)
         if self.contrast == "rest":
             denom = Z[codes != code]
         else:  # the most frequent other class (ties: the first label)
             others = np.where(np.arange(counts.size) == code, -1, counts)
             denom = Z[codes == int(np.argmax(others))]
-        R = neighbour_radii(Z[members], Z, self.k_neighbors, n_threads)
 
         # Algorithm 2, lines 3-11: grow S ∩ c until, inside S, class c stands to the
         # majority as the strategy asks for the whole set; lines 12-20: the rest.
@@ -341,6 +372,7 @@ class SIMPOR(BaseOverSampler):
         seed_R = R[np.searchsorted(members, seeds)]
         if Z.shape[1] == 0:  # every feature constant: the rows are copies of their seeds
             m = seeds.size
+            logger.warning("every feature is constant: the synthetic rows are copies of their seeds")
             bar.update(m)
             return dict(code=code, seeds=seeds, points=np.empty((m, 0), Z.dtype), radii=np.zeros(m),
                         log_ratio=np.zeros(m), n_iter=np.zeros(m, np.int32), converged=np.ones(m, bool))

@@ -78,7 +78,9 @@ def is_onnx_source(scorer: Any) -> bool:
     """True for what :class:`OnnxScorer` accepts (the string "mlp" excluded)."""
     if isinstance(scorer, (bytes, os.PathLike)) or (isinstance(scorer, str) and scorer != "mlp"):
         return True
-    return hasattr(scorer, "run") and hasattr(scorer, "get_inputs") and hasattr(scorer, "get_outputs")
+    if hasattr(scorer, "SerializeToString"):  # onnx.ModelProto
+        return True
+    return hasattr(scorer, "run") and hasattr(scorer, "get_inputs")
 
 
 def _session_options(n_threads: Optional[int]):

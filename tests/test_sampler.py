@@ -1,0 +1,288 @@
+"""SIMPOR end to end: counts, Algorithm 2's order, the geometry of the rows, reproducibility, usage."""
+import logging
+from collections import Counter
+
+import numpy as np
+import pytest
+from imblearn.pipeline import Pipeline
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import NearestNeighbors
+
+import reference as ref
+import simpor_ext
+from simpor_ext import SIMPOR, ActiveLearning, balance
+
+# Small, fast settings: a tiny MLP and a short ascent keep each fit well under a second.
+FAST_AL = dict(initial_size=20, query_size=15, max_rounds=2, mlp_params=dict(hidden_layer_sizes=(16,), max_iter=40))
+FAST = dict(informative=FAST_AL, max_iter=30, device="cpu", n_jobs=1)
+
+
+def blobs(n=(150, 40), d=3, seed=0, gap=1.5):
+    """Overlapping Gaussian classes 0..len(n)-1, class c centred at c * gap on every axis."""
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.normal(size=(m, d)) + c * gap for c, m in enumerate(n)])
+    y = np.repeat(np.arange(len(n)), n)
+    perm = rng.permutation(y.size)
+    return X[perm], y[perm]
+
+
+def fit(X, y, **params):
+    kw = dict(FAST, random_state=0)
+    kw.update(params)
+    s = SIMPOR(**kw)
+    return s, *s.fit_resample(X, y)
+
+
+# ---------------------------------------------------------------- counts and order
+def test_binary_balanced_and_originals_first():
+    X, y = blobs()
+    s, Xr, yr = fit(X, y)
+    assert Counter(yr) == {0: 150, 1: 150}
+    np.testing.assert_array_equal(Xr[: len(X)], X)
+    np.testing.assert_array_equal(yr[: len(y)], y)
+    assert np.all(yr[len(y):] == 1)
+    assert s.sampling_strategy_ == {1: 110}
+    assert s.sample_origin_.shape == (110,) and np.all(y[s.sample_origin_] == 1)
+    for name in ("radii_", "log_ratio_", "n_iter_", "converged_"):
+        assert getattr(s, name).shape == (110,)
+    assert 0.0 <= s.converged_fraction_ <= 1.0
+    assert s.device_ == "cpu" and s.bandwidth_ > 0
+
+
+def test_three_classes_every_class_reaches_target():
+    X, y = blobs(n=(120, 50, 17), seed=1)
+    s, Xr, yr = fit(X, y)
+    assert Counter(yr) == {0: 120, 1: 120, 2: 120}
+    new = yr[len(y):]
+    assert Counter(new) == {1: 70, 2: 103}
+    assert np.all(y[s.sample_origin_] == new)
+
+
+@pytest.mark.parametrize("strategy, want", [
+    (0.5, {0: 150, 1: 75}),
+    ({1: 97}, {0: 150, 1: 97}),
+    ("all", {0: 150, 1: 150}),
+    ("minority", {0: 150, 1: 150}),
+])
+def test_sampling_strategies_exact(strategy, want):
+    X, y = blobs()
+    _, _, yr = fit(X, y, sampling_strategy=strategy)
+    assert Counter(yr) == want
+
+
+def test_multiclass_strategy_dict_grows_only_listed_classes():
+    X, y = blobs(n=(100, 30, 20), seed=2)
+    _, _, yr = fit(X, y, sampling_strategy={2: 61})
+    assert Counter(yr) == {0: 100, 1: 30, 2: 61}
+
+
+def test_informative_region_balanced_first():
+    """Algorithm 2: S ∩ c seeds exactly the rows that balance S, the rest come from c \\ S."""
+    X, y = blobs(n=(200, 50), seed=3, gap=1.0)
+    s, _, _ = fit(X, y, informative=dict(FAST_AL, max_rounds=3))
+    S = s.informative_indices_
+    assert S.size > 0 and np.all(np.diff(S) > 0)
+    in_S = np.isin(s.sample_origin_, S)
+    s_min, s_maj = np.count_nonzero(y[S] == 1), np.count_nonzero(y[S] == 0)
+    want = int(np.clip(s_maj - s_min, 0, 150)) if s_min else 0
+    assert np.count_nonzero(in_S) == want
+    # the S-seeded rows come first, then the rest, seeded from c \ S only
+    assert np.all(in_S[:want]) and not np.any(in_S[want:])
+
+
+def test_informative_none_seeds_every_sample_evenly():
+    X, y = blobs()
+    s, _, _ = fit(X, y, informative=None)
+    assert s.informative_indices_.size == 0 and s.n_rounds_ == 0
+    uses = Counter(s.sample_origin_)
+    assert set(uses) == set(np.flatnonzero(y == 1))  # 110 rows from 40 seeds: each used 2 or 3 times
+    assert set(uses.values()) <= {2, 3}
+
+
+def test_balance_is_fit_resample():
+    X, y = blobs()
+    Xb, yb = balance(X, y, random_state=3, **FAST)
+    Xs, ys = SIMPOR(random_state=3, **FAST).fit_resample(X, y)
+    assert Xb.tobytes() == Xs.tobytes() and np.array_equal(yb, ys)
+
+
+# ---------------------------------------------------------------- geometry
+def _standardise(s, X):
+    return (X - s.center_) / s.scale_
+
+
+def test_rows_on_their_seed_spheres_within_R():
+    X, y = blobs(n=(150, 40), d=4, seed=4)
+    k = 5
+    s, Xr, _ = fit(X, y, k_neighbors=k)
+    Z, Znew = _standardise(s, X), _standardise(s, Xr[len(X):])
+    dist = np.linalg.norm(Znew - Z[s.sample_origin_], axis=1)
+    np.testing.assert_allclose(dist, s.radii_, rtol=1e-6, atol=1e-9)
+    # r <= R, R the mean distance to the k nearest same-class neighbours (eq. 14)
+    members = np.flatnonzero(y == 1)
+    d, _ = NearestNeighbors(n_neighbors=k + 1).fit(Z[members]).kneighbors(Z[members])
+    R = dict(zip(members, d[:, 1:].mean(axis=1)))
+    assert np.all(s.radii_ <= np.array([R[i] for i in s.sample_origin_]) + 1e-12)
+
+
+@pytest.mark.parametrize("contrast", ["rest", "majority"])
+def test_posterior_ratio_beats_a_random_point_of_the_same_sphere(contrast):
+    X, y = blobs(n=(150, 30, 60), d=3, seed=5, gap=1.2)
+    s, Xr, yr = fit(X, y, contrast=contrast, max_iter=100)
+    Z, Znew = _standardise(s, X), _standardise(s, Xr[len(X):])
+    rng = np.random.default_rng(0)
+    u = rng.normal(size=Znew.shape)
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    Zrand = Z[s.sample_origin_] + s.radii_[:, None] * u
+    for c in np.unique(yr[len(y):]):
+        rows = yr[len(y):] == c
+        if contrast == "rest":
+            denom = Z[y != c]
+        else:
+            counts = Counter(y)
+            denom = Z[y == max((k for k in counts if k != c), key=lambda k: counts[k])]
+        got = ref.log_ratio(Znew[rows], Z[y == c], denom, s.bandwidth_)
+        np.testing.assert_allclose(got, s.log_ratio_[rows], rtol=1e-8, atol=1e-8)
+        rand = ref.log_ratio(Zrand[rows], Z[y == c], denom, s.bandwidth_)
+        assert got.mean() > rand.mean()
+        assert np.mean(got >= rand - 1e-9) > 0.9
+
+
+def test_synthetic_rows_fall_in_their_class_more_often_than_smote():
+    """log f is the log posterior ratio (priors cancel, eq. 9-12): f > 1 means the KDE
+    Bayes rule assigns the row to its class. SIMPOR's rows beat random points of the
+    same spheres and SMOTE's rows on that count."""
+    from imblearn.over_sampling import SMOTE
+
+    X, y = blobs(n=(200, 50), d=2, seed=3, gap=2.0)
+    s, Xr, _ = fit(X, y, max_iter=100)
+    Z = _standardise(s, X)
+    B, A = Z[y == 1], Z[y == 0]
+
+    def in_class(rows):
+        return np.mean(ref.log_ratio(rows, B, A, s.bandwidth_) > 0.0)
+
+    u = np.random.default_rng(0).normal(size=(s.radii_.size, Z.shape[1]))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    Xs, _ = SMOTE(random_state=0).fit_resample(X, y)
+    ours = in_class(_standardise(s, Xr[len(X):]))
+    assert ours > 0.9
+    assert ours > in_class(Z[s.sample_origin_] + s.radii_[:, None] * u)
+    assert ours > in_class(_standardise(s, Xs[len(X):]))
+
+
+def test_max_iter_zero_keeps_start_points():
+    X, y = blobs()
+    s, _, _ = fit(X, y, max_iter=0)
+    assert np.all(s.n_iter_ == 0) and not s.converged_.any()
+
+
+def test_fixed_step_rule():
+    X, y = blobs()
+    s, _, yr = fit(X, y, step_rule="fixed", step=0.05, tol=0.01)
+    assert Counter(yr) == {0: 150, 1: 150} and s.n_iter_.max() >= 1
+
+
+# ---------------------------------------------------------------- reproducibility
+def test_same_seed_same_bytes_for_any_n_jobs():
+    X, y = blobs(n=(120, 30, 20), seed=7)
+    outs = [fit(X, y, n_jobs=n_jobs)[1:] for n_jobs in (1, 2, None, -1)]
+    for Xr, yr in outs[1:]:
+        assert Xr.tobytes() == outs[0][0].tobytes()
+        assert np.array_equal(yr, outs[0][1])
+    other = fit(X, y, random_state=1)[1]
+    assert other.tobytes() != outs[0][0].tobytes()
+
+
+def test_generator_and_randomstate_accepted():
+    X, y = blobs()
+    a = fit(X, y, random_state=np.random.default_rng(5))[1]
+    b = fit(X, y, random_state=np.random.default_rng(5))[1]
+    assert a.tobytes() == b.tobytes()
+    c = fit(X, y, random_state=np.random.RandomState(5))[1]
+    assert c.shape == a.shape
+
+
+# ---------------------------------------------------------------- scikit-learn integration
+def test_clone_and_params_unchanged():
+    al = ActiveLearning(initial_size=20, query_size=10, max_rounds=1, mlp_params={"hidden_layer_sizes": (8,)})
+    s = SIMPOR(informative=al, bandwidth=0.4, k_neighbors=NearestNeighbors(n_neighbors=4), random_state=0,
+               max_iter=10, device="cpu")
+    before = s.get_params()
+    X, y = blobs()
+    s.fit_resample(X, y)
+    assert s.get_params()["informative"] is al and s.get_params() == before
+    c = clone(s)
+    assert c.get_params()["informative"] == al and c.bandwidth == 0.4
+
+
+def test_pipeline_and_grid_search_over_bandwidth():
+    X, y = blobs(n=(120, 30), seed=8)
+    pipe = Pipeline([("simpor", SIMPOR(random_state=0, **FAST)), ("clf", LogisticRegression())])
+    pipe.fit(X, y)
+    assert pipe.predict(X).shape == y.shape
+    grid = GridSearchCV(pipe, {"simpor__bandwidth": ["scott", 0.3]}, cv=2, scoring="f1")
+    grid.fit(X, y)
+    assert grid.best_params_["simpor__bandwidth"] in ("scott", 0.3)
+    assert len(grid.cv_results_["mean_test_score"]) == 2
+
+
+# ---------------------------------------------------------------- logging and progress
+def test_verbose_progress_bar_on_stderr(capsys):
+    X, y = blobs()
+    fit(X, y, verbose=True)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "SIMPOR" in err and "110/110" in err
+
+
+def test_quiet_by_default_and_logs(capsys, caplog):
+    X, y = blobs()
+    with caplog.at_level(logging.INFO, logger="simpor_ext"):
+        fit(X, y)
+    out, err = capsys.readouterr()
+    assert out == "" and "SIMPOR" not in err
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "bandwidth" in messages and "active learning round" in messages
+
+
+# ---------------------------------------------------------------- devices
+def test_auto_device_warns_and_falls_back_without_gpu():
+    if simpor_ext.cuda_available():
+        pytest.skip("a GPU is available: 'auto' does not fall back")
+    X, y = blobs()
+    with pytest.warns(UserWarning, match="running on the CPU"):
+        s, _, _ = fit(X, y, device="auto")
+    assert s.device_ == "cpu"
+
+
+def test_cuda_without_gpu_is_a_clear_error():
+    if simpor_ext.cuda_available():
+        pytest.skip("a GPU is available")
+    X, y = blobs()
+    with pytest.raises(RuntimeError, match="device='cuda' requested but no GPU"):
+        fit(X, y, device="cuda")
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not simpor_ext.cuda_available(), reason="needs a usable NVIDIA GPU and the _cuda extension")
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-6), (np.float32, 1e-3)])
+def test_cuda_matches_cpu(dtype, tol):
+    """Same seed on both devices: same S, seeds, radii; rows equal within float tolerance.
+
+    An ascent is a sequence of accept/reject decisions, so a rare row whose
+    trial sits on a tie may take another path; almost all must agree.
+    """
+    X, y = blobs(n=(300, 60, 40), d=5, seed=9)
+    X = X.astype(dtype)
+    s_cpu, Xc, yc = fit(X, y, device="cpu", max_iter=100)
+    s_gpu, Xg, yg = fit(X, y, device="cuda", max_iter=100)
+    assert s_gpu.device_ == "cuda" and Xg.dtype == dtype
+    np.testing.assert_array_equal(yc, yg)
+    np.testing.assert_array_equal(s_cpu.informative_indices_, s_gpu.informative_indices_)
+    np.testing.assert_array_equal(s_cpu.sample_origin_, s_gpu.sample_origin_)
+    np.testing.assert_allclose(s_gpu.radii_, s_cpu.radii_, rtol=1e-12)
+    row_err = np.linalg.norm(Xg - Xc, axis=1) / np.maximum(np.linalg.norm(Xc, axis=1), 1e-12)
+    assert np.mean(row_err < tol) >= 0.98, np.sort(row_err)[-5:]

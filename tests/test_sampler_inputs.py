@@ -1,0 +1,239 @@
+"""Bad input gives clear errors (imbalanced-learn's where it has one); odd input loses nothing."""
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from imblearn.over_sampling import SMOTE
+from sklearn.neighbors import NearestNeighbors
+
+from simpor_ext import SIMPOR
+from simpor_ext.bandwidth import resolve_bandwidth
+
+FAST_AL = dict(initial_size=10, query_size=10, max_rounds=1, mlp_params=dict(hidden_layer_sizes=(8,), max_iter=20))
+FAST = dict(informative=FAST_AL, max_iter=20, device="cpu", n_jobs=1, random_state=0)
+
+
+def small(n0=40, n1=12, d=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.normal(size=(n0, d)), rng.normal(size=(n1, d)) + 1.0])
+    y = np.r_[np.zeros(n0, int), np.ones(n1, int)]
+    return X, y
+
+
+def run(X, y, **params):
+    kw = dict(FAST)
+    kw.update(params)
+    s = SIMPOR(**kw)
+    return s, *s.fit_resample(X, y)
+
+
+# ---------------------------------------------------------------- same errors as imbalanced-learn
+def _bad_cases():
+    X, y = small()
+    nan, inf = X.copy(), X.copy()
+    nan[0, 0], inf[3, 1] = np.nan, np.inf
+    three = np.r_[np.zeros(30, int), np.ones(12, int), np.full(10, 2)]
+    return {
+        "nan": (nan, y, {}),
+        "inf": (inf, y, {}),
+        "one class": (X, np.zeros(len(y)), {}),
+        "continuous y": (X, np.linspace(0, 1, len(y)), {}),
+        "multilabel y": (X, np.random.default_rng(0).integers(0, 2, size=(len(y), 3)), {}),
+        "length mismatch": (X, y[:-1], {}),
+        "object X": (np.array([["a", "b", "c"]] * len(y), dtype=object), y, {}),
+        "no features": (X[:, :0], y, {}),
+        "strategy out of range": (X, y, {"sampling_strategy": 1.5}),
+        "strategy bad string": (X, y, {"sampling_strategy": "most"}),
+        "strategy shrinks a class": (X, y, {"sampling_strategy": {0: 20, 1: 12}}),
+        "strategy unknown class": (X, y, {"sampling_strategy": {7: 50}}),
+        "float strategy multiclass": (X, three, {"sampling_strategy": 0.5}),
+        "k_neighbors object too large": (X, y, {"k_neighbors": NearestNeighbors(n_neighbors=20)}),
+        "complex X": (X + 1j, y, {}),
+    }
+
+
+@pytest.mark.parametrize("case", list(_bad_cases()))
+def test_same_error_as_imbalanced_learn(case):
+    X, y, params = _bad_cases()[case]
+    with pytest.raises(Exception) as theirs:
+        SMOTE(random_state=0, **params).fit_resample(X, y)
+    with pytest.raises(type(theirs.value)) as ours:
+        run(X, y, **params)
+    assert str(ours.value).replace("SIMPOR", "SMOTE") == str(theirs.value)
+
+
+def test_sparse_input_is_refused_clearly():
+    X, y = small()
+    with pytest.raises(TypeError, match="dense data is required"):
+        run(sp.csr_matrix(X), y)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"tol": 0.5, "step": 0.1}, "tol must be <= step"),
+    ({"informative": {"threshold": 0.7, "rounds": 3}}, r"unknown informative setting\(s\) \['rounds'\]"),
+    ({"informative": {"threshold": 1.5}}, "threshold must be a float in"),
+    ({"informative": {"initial_size": 0}}, "initial_size must be"),
+    ({"informative": {"query_size": 1.5}}, "query_size must be"),
+    ({"informative": {"refit_epochs": 0}}, "refit_epochs must be"),
+    ({"scorer": "missing.onnx"}, "no file at 'missing.onnx'"),
+    ({"scorer": "model.txt"}, "The 'scorer' parameter of SIMPOR must be"),
+    ({"bandwidth": -1.0}, "The 'bandwidth' parameter of SIMPOR must be"),
+    ({"bandwidth": "wide"}, "The 'bandwidth' parameter of SIMPOR must be"),
+    ({"contrast": "all"}, "The 'contrast' parameter of SIMPOR must be"),
+    ({"device": "gpu"}, "The 'device' parameter of SIMPOR must be"),
+    ({"n_jobs": 0}, "n_jobs == 0 has no meaning"),
+])
+def test_bad_parameters(params, match):
+    X, y = small()
+    with pytest.raises(ValueError, match=match):
+        run(X, y, **params)
+
+
+# ---------------------------------------------------------------- small classes
+def test_int_k_neighbors_larger_than_class_uses_fewer():
+    X, y = small(n0=30, n1=4)
+    s, Xr, yr = run(X, y, k_neighbors=10)
+    assert Counter(yr) == {0: 30, 1: 30}
+    Z = (X - s.center_) / s.scale_
+    members = np.flatnonzero(y == 1)
+    d = np.linalg.norm(Z[members][:, None] - Z[members][None], axis=-1)
+    R = d.sum(axis=1) / 3  # all 3 other members
+    assert np.all(s.radii_ <= R[np.searchsorted(members, s.sample_origin_)] + 1e-12)
+
+
+def test_single_sample_class_falls_back_to_any_class_neighbours(caplog):
+    X, y = small(n0=30, n1=1)
+    k = 4
+    with caplog.at_level("WARNING", logger="simpor_ext"):
+        s, Xr, yr = run(X, y, k_neighbors=k)
+    assert Counter(yr) == {0: 30, 1: 30}
+    assert "single sample" in caplog.text
+    assert np.all(s.sample_origin_ == 30)
+    Z = (X - s.center_) / s.scale_
+    dist = np.sort(np.linalg.norm(Z - Z[30], axis=1))[1:k + 1]
+    assert 0 < s.radii_.max() <= dist.mean() + 1e-12
+    assert np.all(np.isfinite(Xr))
+
+
+def test_duplicate_rows_class_gives_copies():
+    X, y = small(n0=30, n1=5)
+    X[30:] = X[30]
+    s, Xr, _ = run(X, y)
+    np.testing.assert_allclose(Xr[35:], np.repeat(X[30:31], 25, axis=0), atol=1e-12)
+    assert np.all(s.radii_ == 0)
+
+
+# ---------------------------------------------------------------- dtypes and containers
+def test_float32_kept():
+    X, y = small()
+    s, Xr, yr = run(X.astype(np.float32), y.astype(np.int32))
+    assert Xr.dtype == np.float32 and yr.dtype == np.int32
+    np.testing.assert_array_equal(Xr[: len(X)], X.astype(np.float32))
+    Xr2 = run(X.astype(np.float32), y.astype(np.int32))[1]
+    assert Xr.tobytes() == Xr2.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_integer_input_keeps_dtype_and_rounds(dtype):
+    X, y = small()
+    Xi = np.abs(X * 20).astype(dtype)
+    s, Xr, _ = run(Xi, y)
+    assert Xr.dtype == dtype
+    np.testing.assert_array_equal(Xr[: len(X)], Xi)
+    # rounded, not truncated: the float rows, rounded, are what comes back
+    float_rows = run(Xi.astype(np.float64), y)[1][len(X):]
+    info = np.iinfo(dtype)
+    np.testing.assert_array_equal(Xr[len(X):], np.clip(np.rint(float_rows), info.min, info.max).astype(dtype))
+
+
+def test_bool_input_kept():
+    X, y = small()
+    Xb = X > 0.3
+    _, Xr, _ = run(Xb, y)
+    assert Xr.dtype == bool and Xr.shape == (80, 3)
+
+
+def test_string_labels():
+    X, y = small()
+    labels = np.array(["common", "rare"])[y]
+    s, Xr, yr = run(X, labels)
+    assert Counter(yr) == {"common": 40, "rare": 40}
+    assert set(s.sampling_strategy_) == {"rare"}
+    assert np.all(labels[s.sample_origin_] == "rare")
+
+
+def test_pandas_round_trip_with_names_and_dtypes():
+    X, y = small()
+    df = pd.DataFrame(X, columns=["height", "weight", "score"], index=np.arange(100, 152))
+    df["count"] = np.abs(X[:, 0] * 10).round().astype(np.int64)
+    ys = pd.Series(np.array(["a", "b"])[y], name="label")
+    df_before, ys_before = df.copy(), ys.copy()
+    s, Xr, yr = run(df, ys)
+    assert isinstance(Xr, pd.DataFrame) and isinstance(yr, pd.Series)
+    assert list(Xr.columns) == ["height", "weight", "score", "count"] and yr.name == "label"
+    assert list(Xr.dtypes) == list(df.dtypes)
+    assert list(s.feature_names_in_) == list(df.columns)
+    np.testing.assert_array_equal(Xr.to_numpy()[:52], df.to_numpy())
+    # the integer column holds the rounded synthetic values
+    float_rows = run(df.astype(float), ys)[1].to_numpy()[52:]
+    np.testing.assert_array_equal(Xr["count"].to_numpy()[52:], np.rint(float_rows[:, 3]))
+    pd.testing.assert_frame_equal(df, df_before)
+    pd.testing.assert_series_equal(ys, ys_before)
+
+
+def test_non_contiguous_arrays_give_the_same_result():
+    X, y = small(d=6)
+    base = run(np.ascontiguousarray(X[:, ::2]), y)[1]
+    assert run(X[:, ::2], y)[1].tobytes() == base.tobytes()
+    assert run(np.asfortranarray(X[:, ::2]), y)[1].tobytes() == base.tobytes()
+
+
+def test_inputs_never_modified_even_read_only():
+    X, y = small()
+    X.setflags(write=False)
+    y.setflags(write=False)
+    Xc, yc = X.copy(), y.copy()
+    _, Xr, yr = run(X, y)
+    np.testing.assert_array_equal(X, Xc)
+    np.testing.assert_array_equal(y, yc)
+    assert not np.shares_memory(Xr, X)
+
+
+# ---------------------------------------------------------------- shapes
+def test_one_feature():
+    X, y = small(d=1)
+    s, Xr, yr = run(X, y)
+    assert Xr.shape == (80, 1) and Counter(yr) == {0: 40, 1: 40}
+    step = np.abs(Xr[52:, 0] - X[s.sample_origin_, 0]) / s.scale_[0]
+    np.testing.assert_allclose(step, s.radii_, rtol=1e-6, atol=1e-12)
+
+
+def test_thousand_features():
+    X, y = small(n0=40, n1=15, d=1000)
+    s, Xr, yr = run(X, y, max_iter=5)
+    assert Xr.shape == (80, 1000) and Counter(yr) == {0: 40, 1: 40}
+    assert np.all(np.isfinite(Xr))
+    assert s.bandwidth_ == pytest.approx(resolve_bandwidth("scott", 55, 1000))
+
+
+def test_constant_features_copied_and_left_out_of_the_kde():
+    X, y = small(d=4)
+    X[:, 1] = 7.25
+    X[:, 3] = -1.0
+    s, Xr, _ = run(X, y)
+    assert np.all(Xr[:, 1] == 7.25) and np.all(Xr[:, 3] == -1.0)
+    assert s.scale_[1] == 1.0 and s.scale_[3] == 1.0
+    assert s.bandwidth_ == pytest.approx(resolve_bandwidth("scott", 52, 2))
+    moved = np.linalg.norm((Xr[52:] - X[s.sample_origin_]) / s.scale_, axis=1)
+    np.testing.assert_allclose(moved, s.radii_, rtol=1e-6, atol=1e-12)
+
+
+def test_all_features_constant_gives_copies(caplog):
+    X, y = small()
+    X[:] = 3.0
+    with caplog.at_level("WARNING", logger="simpor_ext"):
+        s, Xr, yr = run(X, y)
+    assert Counter(yr) == {0: 40, 1: 40} and np.all(Xr == 3.0)
+    assert "constant" in caplog.text
