@@ -4,7 +4,6 @@ import onnxruntime as ort
 import pytest
 from skl2onnx import to_onnx
 from sklearn.base import clone
-from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 
 from simpor_ext import SIMPOR, ActiveLearning
@@ -173,6 +172,7 @@ def test_user_estimator_is_cloned_and_trained_in_the_loop():
 
 
 def test_frozen_prefit_estimator_stays_fixed(prefit):
+    FrozenEstimator = pytest.importorskip("sklearn.frozen").FrozenEstimator  # scikit-learn >= 1.6
     X, y, lr, _ = prefit
     s = SIMPOR(scorer=FrozenEstimator(lr), informative=dict(initial_size=30, query_size=10, max_rounds=2),
                max_iter=10, device="cpu", random_state=0, n_jobs=1)

@@ -218,6 +218,16 @@ def test_clone_and_params_unchanged():
     assert c.get_params()["informative"] == al and c.bandwidth == 0.4
 
 
+def test_fitted_sampler_pickles():
+    import pickle
+
+    X, y = blobs()
+    s, _, _ = fit(X, y)
+    back = pickle.loads(pickle.dumps(s))
+    np.testing.assert_array_equal(back.sample_origin_, s.sample_origin_)
+    assert back.bandwidth_ == s.bandwidth_ and back.get_params() == s.get_params()
+
+
 def test_pipeline_and_grid_search_over_bandwidth():
     X, y = blobs(n=(120, 30), seed=8)
     pipe = Pipeline([("simpor", SIMPOR(random_state=0, **FAST)), ("clf", LogisticRegression())])

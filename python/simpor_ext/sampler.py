@@ -274,6 +274,9 @@ class SIMPOR(BaseOverSampler):
         self.random_state = random_state
         self.verbose = verbose
 
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"X_types": ["2darray", "dataframe"]}
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
