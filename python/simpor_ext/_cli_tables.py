@@ -1,0 +1,200 @@
+"""Tables for ``simpor-ext balance``: reading CSV/TSV/Parquet, checking the
+features and labels, and writing the output atomically. Every user-facing
+failure is a :class:`CLIError` with a one-line message."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+COMPRESSION_SUFFIXES = (".gz", ".bz2", ".zip", ".xz", ".zst")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+class CLIError(Exception):
+    """A user-facing failure: printed as one line, exits with ``code``."""
+
+    def __init__(self, message: str, code: int = EXIT_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line."""
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------- table I/O
+def table_format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in PARQUET_SUFFIXES:
+        return "parquet"
+    if suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in CSV_SUFFIXES:
+        return "tsv" if suffixes[-1] == ".tsv" else "csv"
+    raise CLIError(f"{path}: unknown table format {''.join(path.suffixes) or '(no extension)'}; "
+                   "use .csv, .tsv or .parquet", EXIT_USAGE)
+
+
+def _require_pyarrow(path: Path) -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise CLIError(f"{path}: Parquet needs pyarrow: pip install 'simpor_ext[parquet]'", EXIT_USAGE) from None
+
+
+def read_table(path: Path):
+    """Read a CSV/TSV/Parquet file into a DataFrame, failing in one line."""
+    import pandas as pd
+
+    fmt = table_format(path)
+    if not path.exists():
+        raise CLIError(f"input file not found: {path}")
+    if path.is_dir():
+        raise CLIError(f"input is a directory, not a file: {path}")
+    if fmt == "parquet":
+        _require_pyarrow(path)
+    try:
+        if fmt == "parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, sep="\t" if fmt == "tsv" else ",")
+    except pd.errors.EmptyDataError:
+        raise CLIError(f"{path}: the file is empty") from None
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise CLIError(f"{path}: cannot read as {fmt}: {one_line(exc)}") from None
+
+
+def _write_table(df, path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False, sep="\t" if fmt == "tsv" else ",")
+
+
+class AtomicOutput:
+    """Reserve a temporary file beside ``path`` now (proving the folder is
+    writable before any work is done); :meth:`commit` renames it over
+    ``path``, :meth:`discard` removes it. A failure never leaves a partial
+    ``path``."""
+
+    def __init__(self, path: Path, *, overwrite: bool) -> None:
+        self.path, self.fmt = path, table_format(path)
+        if self.fmt == "parquet":
+            _require_pyarrow(path)
+        self._check_target(overwrite)
+        suffix = "".join(path.suffixes[-2:]) if path.suffixes else ""
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
+        except OSError as exc:
+            raise CLIError(f"output folder not writable: {path.parent}: {exc.strerror}") from None
+        os.close(fd)
+        self.tmp = Path(tmp)
+
+    def _check_target(self, overwrite: bool) -> None:
+        parent = self.path.parent
+        if not parent.exists():
+            raise CLIError(f"output folder does not exist: {parent}")
+        if not parent.is_dir():
+            raise CLIError(f"output folder is not a directory: {parent}")
+        if self.path.is_dir():
+            raise CLIError(f"output path is a directory: {self.path}")
+        if self.path.exists() and not overwrite:
+            raise CLIError(f"output file exists: {self.path} (pass --overwrite to replace it)")
+
+    def commit(self, df) -> None:
+        try:
+            _write_table(df, self.tmp, self.fmt)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp's 0600 is for the temp file only
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise CLIError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        try:
+            self.tmp.unlink()
+        except FileNotFoundError:
+            pass
+
+
+# ------------------------------------------------------------ input checks
+def split_features(df, target: str):
+    """Return ``(X, y)``: the feature columns (a DataFrame, dtypes kept) and
+    the label array, or fail naming the offending column, row or class."""
+    import numpy as np
+    import pandas as pd
+
+    if target not in df.columns:
+        shown = ", ".join(repr(str(c)) for c in list(df.columns)[:10])
+        more = ", ..." if len(df.columns) > 10 else ""
+        raise CLIError(f"target column {target!r} not in the input; columns: {shown}{more}")
+    features = df.drop(columns=[target])
+    if features.shape[1] == 0:
+        raise CLIError(f"no feature columns: the input has only the target column {target!r}")
+    bad = [f"{c!r} ({features[c].dtype})" for c in features.columns
+           if not (pd.api.types.is_numeric_dtype(features[c]) and not pd.api.types.is_complex_dtype(features[c]))]
+    if bad:
+        raise CLIError(f"non-numeric feature column{'s' if len(bad) > 1 else ''}: {', '.join(bad)}; "
+                       "encode or drop {} first".format("them" if len(bad) > 1 else "it"))
+    _check_missing(df)
+    _check_finite(features.to_numpy(dtype=np.float64), list(features.columns))
+    y = df[target].to_numpy()
+    classes = pd.unique(df[target])
+    if len(classes) < 2:
+        raise CLIError(f"target column {target!r} has a single class ({classes[0]!r}); need at least two")
+    return features, y
+
+
+def _where(row: int, column: Any) -> str:
+    return f"row {row} (0-based, header not counted), column {str(column)!r}"
+
+
+def _check_missing(df) -> None:
+    import numpy as np
+
+    missing = df.isna().to_numpy()
+    if missing.any():
+        row, col = np.argwhere(missing)[0]
+        raise CLIError(f"missing value (NaN) at {_where(int(row), df.columns[col])}; "
+                       f"{int(missing.sum())} missing in all: impute or drop them first")
+
+
+def _check_finite(X, columns: list) -> None:
+    import numpy as np
+
+    bad = ~np.isfinite(X)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise CLIError(f"infinite value at {_where(int(row), columns[col])}; {int(bad.sum())} in all")
+
+
+def resolve_strategy(strategy: Any, y) -> Any:
+    """Turn ``"a:100,b:200"`` into ``{label: count}`` with the labels' own type."""
+    import pandas as pd
+
+    if not isinstance(strategy, str) or ":" not in strategy:
+        return strategy
+    labels = {str(c): c for c in pd.unique(y)}
+    result = {}
+    for item in strategy.split(","):
+        key, _, count = item.rpartition(":")
+        key = key.strip()
+        if key not in labels:
+            raise CLIError(f"--sampling-strategy: unknown class {key!r}; classes: {', '.join(labels)}", EXIT_USAGE)
+        try:
+            result[labels[key]] = int(count)
+        except ValueError:
+            raise CLIError(f"--sampling-strategy: count for {key!r} must be an integer, got {count!r}",
+                           EXIT_USAGE) from None
+    return result

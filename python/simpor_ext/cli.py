@@ -1,0 +1,348 @@
+"""The ``simpor-ext`` command line: ``demo``, ``balance`` and ``info``.
+
+Every failure the user can cause (a missing file, a bad column, a bad option
+value, an unwritable output) ends in one line on stderr and a non-zero exit
+status, never a traceback: 1 for bad input data or a failed run, 2 for bad
+usage or option values, 130 when interrupted. ``--debug`` re-raises instead.
+pandas, matplotlib and the demo's models are imported by the commands that
+need them.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from ._cli_options import INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, integer, positive_int
+from ._cli_tables import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_USAGE, AtomicOutput, CLIError, table_format,
+                          one_line, read_table, resolve_strategy, split_features)
+
+
+# --------------------------------------------------------------------- parsing
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error (exit status 2) instead of the
+    usage block."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_sampler_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("sampler options (simpor_ext.SIMPOR parameters)")
+    for flag, dest, kwargs in SAMPLER_OPTIONS:
+        group.add_argument(flag, dest=dest, default=None, **kwargs)
+    al = parser.add_argument_group("active learning (SIMPOR's informative=)")
+    al.add_argument("--no-informative", action="store_true",
+                    help="skip active learning: every sample of a class is a seed (informative=None)")
+    for flag, field, kwargs in INFORMATIVE_OPTIONS:
+        al.add_argument(flag, dest=f"al_{field}", default=None, **kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = _Parser(
+        prog="simpor-ext",
+        description="SIMPOR oversampling (Synthetic Information towards Maximum Posterior Ratio).",
+    )
+    parser.add_argument("--version", action="version", version=f"simpor-ext {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+    _add_demo_parser(commands)
+    _add_balance_parser(commands)
+    _add_info_parser(commands)
+    return parser
+
+
+def _add_demo_parser(commands) -> None:
+    p = commands.add_parser("demo", help="balance the paper's Moon data with SIMPOR and SMOTE, train, compare, plot",
+                            description="Balance the paper's Moon data (IR 3:1) with SIMPOR and SMOTE, "
+                                        "train the paper's MLP on raw / SMOTE / SIMPOR data and compare test macro-F1.")
+    p.add_argument("--out", type=Path, default=Path("simpor-demo"), metavar="DIR",
+                   help="folder for the PNG (default: ./simpor-demo)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="SIMPOR backend")
+    p.add_argument("--seed", type=integer, default=0, help="seed for data, samplers and models (default 0)")
+    p.add_argument("--n-samples", type=positive_int, default=3000, metavar="N",
+                   help="size of the balanced Moon set before 1/3 of class B is removed (paper: 3000)")
+    p.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    p.set_defaults(handler=_run_demo)
+
+
+def _add_balance_parser(commands) -> None:
+    p = commands.add_parser("balance", help="oversample a CSV or Parquet table with SIMPOR",
+                            description="Oversample the minority classes of a CSV or Parquet table with SIMPOR. "
+                                        "Original rows come first, synthetic rows are appended. The input is "
+                                        "never modified; the output is written atomically.")
+    p.add_argument("input", type=Path, metavar="INPUT", help="input table (.csv, .tsv, .parquet; csv may be compressed)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUTPUT",
+                   help="output table; format from the extension")
+    p.add_argument("--target", required=True, metavar="COLUMN", help="the label column; all others are features")
+    p.add_argument("--origin-column", metavar="NAME",
+                   help="add a column holding, for each synthetic row, the 0-based input row it was grown from")
+    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    verbosity = p.add_mutually_exclusive_group()
+    verbosity.add_argument("--progress", action="store_true", default=None,
+                           help="always show the progress bar (default: only when stderr is a terminal)")
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary line")
+    _add_sampler_options(p)
+    p.set_defaults(handler=_run_balance)
+
+
+def _add_info_parser(commands) -> None:
+    p = commands.add_parser("info", help="version, compiled backends, GPU, OpenMP threads")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=_run_info)
+
+
+# ------------------------------------------------------------------------ info
+def _info_report() -> dict[str, Any]:
+    from . import __version__, device_info
+
+    info = device_info()
+    report: dict[str, Any] = {"version": __version__, "python": sys.version.split()[0], **info}
+    try:
+        import onnxruntime
+
+        report["onnxruntime"] = {"version": onnxruntime.__version__,
+                                 "providers": onnxruntime.get_available_providers()}
+    except ImportError as exc:
+        report["onnxruntime"] = {"error": str(exc)}
+    return report
+
+
+def _format_info(report: dict[str, Any]) -> str:
+    cpu = report["cpu"]
+    openmp = f"OpenMP, {cpu.get('max_threads')} threads" if cpu.get("openmp") else "no OpenMP (1 thread)"
+    backends = "cpu" + (", cuda" if report["cuda_built"] else "")
+    if report["cuda_available"]:
+        gpu = "yes: " + ", ".join(report["cuda_devices"])
+    else:
+        gpu = f"none: {report['cuda_reason']}"
+    ort = report["onnxruntime"]
+    ort_line = (f"{ort['version']} ({', '.join(ort['providers'])})" if "version" in ort
+                else f"unavailable ({ort['error']})")
+    lines = [
+        f"simpor-ext {report['version']} (Python {report['python']})",
+        f"native backends: {backends}",
+        f"cpu:             {openmp}, SIMD {cpu.get('simd', '?')}",
+        f"gpu:             {gpu}",
+        f"onnxruntime:     {ort_line}",
+    ]
+    return "\n".join(lines)
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    report = _info_report()
+    if args.json:
+        import json
+
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        print(_format_info(report))
+    return 0
+
+
+# ------------------------------------------------------------------------ demo
+def _check_demo_args(args: argparse.Namespace) -> None:
+    """Fail on the device and the plot folder before a minute of work."""
+    from ._backend import resolve_device
+
+    try:
+        resolve_device(args.device)
+    except RuntimeError as exc:
+        raise CLIError(one_line(exc)) from None
+    if args.n_samples < 60:
+        raise CLIError(f"--n-samples must be at least 60, got {args.n_samples}", EXIT_USAGE)
+    if args.no_plot:
+        return
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CLIError(f"cannot create the plot folder {args.out}: {exc.strerror or exc}") from None
+    if not os.access(args.out, os.W_OK):
+        raise CLIError(f"plot folder not writable: {args.out}")
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    _check_demo_args(args)
+    run_demo(out_dir=None if args.no_plot else args.out, device=args.device,
+             seed=args.seed, n_samples=args.n_samples)
+    return 0
+
+
+# ---------------------------------------------------------------- balance
+def _informative(args: argparse.Namespace) -> Any:
+    """SIMPOR's ``informative=``: None, "auto", or a dict of the flags given."""
+    given = {field: getattr(args, f"al_{field}") for _, field, _ in INFORMATIVE_OPTIONS
+             if getattr(args, f"al_{field}") is not None}
+    if args.no_informative:
+        if given:
+            flags = ", ".join(f for f, field, _ in INFORMATIVE_OPTIONS if field in given)
+            raise CLIError(f"--no-informative conflicts with {flags}", EXIT_USAGE)
+        return None
+    if not given:
+        return "auto"
+    if given.get("refit_epochs") == "none":
+        given["refit_epochs"] = None
+    return given
+
+
+def _sampler_params(args: argparse.Namespace, y) -> dict[str, Any]:
+    params = {dest: getattr(args, dest) for _, dest, _ in SAMPLER_OPTIONS if getattr(args, dest) is not None}
+    if "sampling_strategy" in params:
+        params["sampling_strategy"] = resolve_strategy(params["sampling_strategy"], y)
+    informative = _informative(args)
+    if informative != "auto":
+        params["informative"] = informative
+    show_progress = args.progress if args.progress is not None else sys.stderr.isatty()
+    params["verbose"] = bool(show_progress) and not args.quiet
+    return params
+
+
+def _make_sampler(params: dict[str, Any]):
+    from . import SIMPOR
+    from .informative import resolve_settings
+
+    try:
+        resolve_settings(params.get("informative", "auto"))
+        sampler = SIMPOR(**params)
+        sampler._validate_params()  # scikit-learn's checks, before any file is touched
+    except (TypeError, ValueError) as exc:
+        raise CLIError(one_line(exc), EXIT_USAGE) from None
+    if sampler.tol > sampler.step:
+        raise CLIError(f"--tol ({sampler.tol:g}) must not exceed --step ({sampler.step:g})", EXIT_USAGE)
+    return sampler
+
+
+def _fit_resample(sampler, X, y):
+    try:
+        from sklearn.utils._param_validation import InvalidParameterError
+    except ImportError:  # older scikit-learn
+        InvalidParameterError = ()  # type: ignore[assignment]  # noqa: N806
+    try:
+        return sampler.fit_resample(X, y)
+    except InvalidParameterError as exc:
+        raise CLIError(one_line(exc), EXIT_USAGE) from None
+    except (ValueError, RuntimeError, MemoryError) as exc:
+        raise CLIError(one_line(exc)) from None
+
+
+def _output_frame(df, target: str, X_res, y_res, origin_column: Optional[str], sampler):
+    import numpy as np
+    import pandas as pd
+
+    n = len(df)
+    synthetic = pd.DataFrame(X_res).iloc[n:].reset_index(drop=True)
+    synthetic[target] = np.asarray(y_res)[n:]
+    out = pd.concat([df, synthetic[list(df.columns)]], ignore_index=True)
+    if origin_column is not None:
+        origin = pd.array([pd.NA] * n + list(np.asarray(sampler.sample_origin_)), dtype="Int64")
+        out[origin_column] = origin
+    return out
+
+
+def _summary(y, y_res, seconds: float, device: str, output: Path) -> str:
+    import pandas as pd
+
+    before = pd.Series(y).value_counts(sort=False)
+    after = pd.Series(y_res).value_counts(sort=False)
+    added = ", ".join(f"{label!s} +{after[label] - before[label]} ({before[label]} -> {after[label]})"
+                      for label in before.index)
+    return (f"simpor-ext: rows added per class: {added}; {len(y)} -> {len(y_res)} rows in {seconds:.1f} s "
+            f"on {device}; wrote {output}")
+
+
+def _device_used(sampler, requested: Optional[str]) -> str:
+    """The backend that ran, with its thread count when it is the CPU."""
+    from . import device_info
+
+    device = getattr(sampler, "device_", None)
+    if device is None:
+        from ._backend import resolve_device
+
+        device = resolve_device(requested or "auto")
+    if device == "cpu":
+        cpu = device_info()["cpu"]
+        n_jobs = getattr(sampler, "n_jobs", None)
+        threads = cpu.get("max_threads") if n_jobs in (None, -1) else n_jobs
+        return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
+    return device
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    table_format(args.input)
+    if args.origin_column is not None and args.origin_column == args.target:
+        raise CLIError("--origin-column must differ from --target", EXIT_USAGE)
+    if args.input.exists() and args.output.exists() and os.path.samefile(args.input, args.output):
+        raise CLIError("output is the input file; the input is never modified: choose another OUTPUT", EXIT_USAGE)
+
+
+def _load(args: argparse.Namespace):
+    df = read_table(args.input)
+    X, y = split_features(df, args.target)
+    if args.origin_column is not None and args.origin_column in df.columns:
+        raise CLIError(f"--origin-column {args.origin_column!r} is already a column of the input", EXIT_USAGE)
+    return df, X, y
+
+
+def _run_balance(args: argparse.Namespace) -> int:
+    _check_paths(args)
+    output = AtomicOutput(args.output, overwrite=args.overwrite)  # fail on the output before any work
+    try:
+        df, X, y = _load(args)
+        sampler = _make_sampler(_sampler_params(args, y))
+        start = time.perf_counter()
+        X_res, y_res = _fit_resample(sampler, X, y)
+        seconds = time.perf_counter() - start
+        output.commit(_output_frame(df, args.target, X_res, y_res, args.origin_column, sampler))
+    except BaseException:
+        output.discard()
+        raise
+    if not args.quiet:
+        print(_summary(y, y_res, seconds, _device_used(sampler, args.device), args.output))
+    return 0
+
+
+# ------------------------------------------------------------------- main
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"simpor-ext: warning: {one_line(message) if isinstance(message, Exception) else ' '.join(str(message).split())}",
+          file=sys.stderr)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``simpor-ext`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
+    # The summary line names the device that ran; ``info`` says why no GPU.
+    warnings.filterwarnings("ignore", message="device='auto': no usable GPU")
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except CLIError as exc:
+        if args.debug:
+            raise
+        print(f"simpor-ext: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("simpor-ext: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. ``simpor-ext info | head -1``
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 -- keep the interpreter's final flush quiet
+        return EXIT_INPUT
+    except Exception as exc:  # anything unforeseen still gets one line
+        if args.debug:
+            raise
+        print(f"simpor-ext: error: {type(exc).__name__}: {one_line(exc)} (rerun with --debug for details)",
+              file=sys.stderr)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

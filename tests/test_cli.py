@@ -1,0 +1,407 @@
+"""The ``simpor-ext`` command line on small files.
+
+Success paths and every bad-input path run the real command as a subprocess
+(``python -m simpor_ext``) and check the exit status, that stderr is one line
+without a traceback, that the input is byte-identical afterwards and that no
+output (nor temporary file) is left behind. Each subprocess pays the package
+import, so the long matrix of bad option values also runs in-process through
+``cli.main`` (the same code the console script calls), with a sample of it as
+subprocesses.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simpor_ext
+from simpor_ext import _cli_tables, cli
+
+N_MAJORITY, N_MINORITY = 60, 20
+FEATURES = ["height", "width", "depth"]
+CLI_TIMEOUT = 180
+
+
+# ----------------------------------------------------------------- helpers
+def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    return subprocess.run([sys.executable, "-m", "simpor_ext", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=CLI_TIMEOUT)
+
+
+def run_main(*args, cwd: Path, capsys) -> tuple[int, str, str]:
+    """``cli.main`` in this process: (exit status, stdout, stderr)."""
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with warnings.catch_warnings():
+            try:
+                code = cli.main([str(a) for a in args])
+            except SystemExit as exc:  # argparse: --help, --version, usage errors
+                code = exc.code
+    finally:
+        os.chdir(old)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def blobs(seed: int = 0) -> pd.DataFrame:
+    """Two overlapping Gaussian blobs in 3-D, string labels, named columns."""
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(0.0, 1.0, (N_MAJORITY, 3)), rng.normal(1.5, 1.0, (N_MINORITY, 3))])
+    df = pd.DataFrame(X, columns=FEATURES)
+    df["label"] = ["neg"] * N_MAJORITY + ["pos"] * N_MINORITY
+    return df
+
+
+@pytest.fixture
+def csv_file(tmp_path: Path) -> Path:
+    path = tmp_path / "data.csv"
+    blobs().to_csv(path, index=False)
+    return path
+
+
+def folder_state(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes (hidden temp files too)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def check_error(code: int, err: str, expected: int, *needles: str) -> None:
+    assert code == expected, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def check_balanced(out: pd.DataFrame, original: pd.DataFrame) -> None:
+    """Original rows first and unchanged, then minority rows up to parity."""
+    assert list(out.columns[: original.shape[1]]) == list(original.columns)
+    counts = out["label"].value_counts()
+    assert counts["pos"] == counts["neg"] == N_MAJORITY
+    pd.testing.assert_frame_equal(out.iloc[: len(original)][list(original.columns)], original)
+    assert np.isfinite(out[FEATURES].to_numpy()).all()
+    assert (out["label"].iloc[len(original):] == "pos").all()
+
+
+# ------------------------------------------------------------------ basics
+def test_help_lists_the_commands(tmp_path):
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("demo", "balance", "info"):
+        assert command in result.stdout
+
+
+def test_version_and_usage_errors(tmp_path, capsys):
+    code, out, _ = run_main("--version", cwd=tmp_path, capsys=capsys)
+    assert code == 0 and simpor_ext.__version__ in out
+    check_error(*run_main(cwd=tmp_path, capsys=capsys)[::2], 2, "COMMAND")
+    check_error(*run_main("frobnicate", cwd=tmp_path, capsys=capsys)[::2], 2, "frobnicate")
+
+
+def test_info(tmp_path):
+    info = simpor_ext.device_info()
+    result = run_cli("info", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert simpor_ext.__version__ in result.stdout
+    assert "native backends: cpu" in result.stdout
+    assert ("OpenMP" in result.stdout) == bool(info["cpu"].get("openmp"))
+    if not info["cuda_available"]:
+        assert info["cuda_reason"] in result.stdout
+    result = run_cli("info", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["version"] == simpor_ext.__version__
+    assert report["cuda_available"] == info["cuda_available"]
+    assert report["cpu"] == info["cpu"]
+
+
+# --------------------------------------------------------- balance: success
+def test_balance_csv_twice_same_bytes(tmp_path, csv_file):
+    before = csv_file.read_bytes()
+    for name in ("a.csv", "b.csv"):
+        result = run_cli("balance", csv_file, "-o", name, "--target", "label", "--random-state", "7",
+                         cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    assert csv_file.read_bytes() == before
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    check_balanced(pd.read_csv(tmp_path / "a.csv"), pd.read_csv(csv_file))
+    summary = result.stdout.strip().splitlines()[-1]
+    assert f"pos +{N_MAJORITY - N_MINORITY}" in summary and "neg +0" in summary
+    assert " s on cpu" in summary or " s on cuda" in summary
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv", "data.csv"]
+
+
+def test_balance_parquet_with_origin_column(tmp_path):
+    source = tmp_path / "data.parquet"
+    blobs().to_parquet(source, index=False)
+    before = source.read_bytes()
+    result = run_cli("balance", source, "-o", "out.parquet", "--target", "label", "--origin-column", "origin",
+                     "--random-state", "1", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert source.read_bytes() == before
+    out = pd.read_parquet(tmp_path / "out.parquet")
+    check_balanced(out.drop(columns="origin"), pd.read_parquet(source))
+    n = N_MAJORITY + N_MINORITY
+    assert out["origin"].iloc[:n].isna().all()
+    grown = out["origin"].iloc[n:].to_numpy(dtype=int)
+    assert ((grown >= N_MAJORITY) & (grown < n)).all()  # grown from minority rows only
+
+
+def test_every_sampler_option_three_classes(tmp_path):
+    """Every flag at once, TSV in, gzip CSV out, integer labels and an integer feature."""
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame(rng.normal(size=(90, 2)), columns=["x", "y"])
+    df["count"] = rng.integers(0, 9, 90)
+    df["cls"] = [0] * 50 + [1] * 25 + [2] * 15
+    df.loc[df["cls"] == 1, "x"] += 2.0
+    df.loc[df["cls"] == 2, "y"] += 2.0
+    source = tmp_path / "three.tsv"
+    df.to_csv(source, sep="\t", index=False)
+    result = run_cli(
+        "balance", source, "-o", "out.csv.gz", "--target", "cls", "--progress",
+        "--sampling-strategy", "1:40,2:30", "--k-neighbors", "5", "--bandwidth", "0.5", "--max-iter", "50",
+        "--step", "0.2", "--tol", "1e-4", "--step-rule", "fixed", "--scorer", "mlp", "--contrast", "majority",
+        "--device", "cpu", "--n-jobs", "1", "--random-state", "2",
+        "--initial-size", "30", "--query-size", "0.2", "--entropy-threshold", "0.5", "--max-rounds", "2",
+        "--refit-epochs", "none", "--mlp-params", '{"max_iter": 30}', "--scoring-batch-size", "64",
+        cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "sample" in result.stderr and "100%" in result.stderr  # the progress bar
+    out = pd.read_csv(tmp_path / "out.csv.gz", sep=",")
+    assert dict(out["cls"].value_counts()) == {0: 50, 1: 40, 2: 30}
+    assert out["count"].dtype.kind == "i"  # integer features stay integers
+    assert "1 +15" in result.stdout and "2 +15" in result.stdout and "0 +0" in result.stdout
+
+
+def test_no_informative_and_overwrite(tmp_path, csv_file):
+    (tmp_path / "out.csv").write_text("old\n")
+    result = run_cli("balance", csv_file, "-o", "out.csv", "--target", "label", "--no-informative", "--overwrite",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    check_balanced(pd.read_csv(tmp_path / "out.csv"), pd.read_csv(csv_file))
+
+
+# ------------------------------------------------------------ balance: errors
+def _text_columns(df):
+    return df.assign(city="Tampa", zone=list("ab") * (len(df) // 2))
+
+
+def _nan(df):
+    df = df.copy()
+    df.loc[7, "width"] = np.nan
+    return df
+
+
+def _inf(df):
+    df = df.copy()
+    df.loc[11, "depth"] = np.inf
+    return df
+
+
+def _one_class(df):
+    return df.assign(label="neg")
+
+
+def _label_nan(df):
+    df = df.copy()
+    df.loc[3, "label"] = None
+    return df
+
+
+BAD_DATA = {
+    "non-numeric columns": (_text_columns, ["non-numeric", "'city'", "'zone'"]),
+    "nan": (_nan, ["NaN", "row 7", "'width'"]),
+    "inf": (_inf, ["infinite", "row 11", "'depth'"]),
+    "one class": (_one_class, ["single class", "'neg'"]),
+    "missing label": (_label_nan, ["NaN", "row 3", "'label'"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DATA))
+def test_bad_data(tmp_path, case):
+    make, needles = BAD_DATA[case]
+    source = tmp_path / "bad.csv"
+    make(blobs()).to_csv(source, index=False)
+    state = folder_state(tmp_path)
+    result = run_cli("balance", source, "-o", "out.csv", "--target", "label", cwd=tmp_path)
+    check_error(result.returncode, result.stderr, 1, *needles)
+    assert folder_state(tmp_path) == state  # input byte-identical, nothing written
+
+
+def test_missing_input(tmp_path):
+    result = run_cli("balance", "nope.csv", "-o", "out.csv", "--target", "label", cwd=tmp_path)
+    check_error(result.returncode, result.stderr, 1, "not found", "nope.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_target_column(tmp_path, csv_file):
+    state = folder_state(tmp_path)
+    result = run_cli("balance", csv_file, "-o", "out.csv", "--target", "class", cwd=tmp_path)
+    check_error(result.returncode, result.stderr, 1, "'class'", "'label'")
+    assert folder_state(tmp_path) == state
+
+
+def test_output_folder_missing(tmp_path, csv_file):
+    state = folder_state(tmp_path)
+    result = run_cli("balance", csv_file, "-o", "no/such/folder/out.csv", "--target", "label", cwd=tmp_path)
+    check_error(result.returncode, result.stderr, 1, "does not exist")
+    assert folder_state(tmp_path) == state
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write to read-only folders")
+def test_output_folder_read_only(tmp_path, csv_file):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = run_cli("balance", csv_file, "-o", locked / "out.csv", "--target", "label", cwd=tmp_path)
+    finally:
+        locked.chmod(0o700)
+    check_error(result.returncode, result.stderr, 1, "not writable")
+    assert list(locked.iterdir()) == []
+
+
+def test_existing_output_is_kept(tmp_path, csv_file):
+    (tmp_path / "out.csv").write_text("precious\n")
+    state = folder_state(tmp_path)
+    result = run_cli("balance", csv_file, "-o", "out.csv", "--target", "label", cwd=tmp_path)
+    check_error(result.returncode, result.stderr, 1, "exists", "--overwrite")
+    assert folder_state(tmp_path) == state
+
+
+def test_sampler_failure_leaves_no_output(tmp_path, csv_file):
+    """A ratio below the current one passes the CLI's checks but the sampler
+    refuses it after the temporary output file exists: one line, exit 1,
+    nothing left behind."""
+    state = folder_state(tmp_path)
+    result = run_cli("balance", csv_file, "-o", "out.csv", "--target", "label", "--sampling-strategy", "0.1",
+                     cwd=tmp_path)
+    check_error(result.returncode, result.stderr, 1, "ratio")
+    assert folder_state(tmp_path) == state
+
+
+@pytest.mark.skipif(simpor_ext.cuda_available(), reason="a GPU is available here")
+def test_cuda_without_gpu(tmp_path, csv_file):
+    state = folder_state(tmp_path)
+    result = run_cli("balance", csv_file, "-o", "out.csv", "--target", "label", "--device", "cuda", cwd=tmp_path)
+    check_error(result.returncode, result.stderr, 1, "cuda")
+    assert folder_state(tmp_path) == state
+
+
+BAD_OPTIONS = [
+    (["-o", "out.xlsx"], ".xlsx"),
+    (["--k-neighbors", "0"], "--k-neighbors"),
+    (["--k-neighbors", "three"], "--k-neighbors"),
+    (["--bandwidth", "-1"], "--bandwidth"),
+    (["--bandwidth", "wide"], "--bandwidth"),
+    (["--max-iter", "1.5"], "--max-iter"),
+    (["--step", "2"], "--step"),
+    (["--tol", "0"], "--tol"),
+    (["--tol", "0.5"], "--tol"),  # larger than the default step
+    (["--step-rule", "random"], "--step-rule"),
+    (["--contrast", "minority"], "--contrast"),
+    (["--device", "tpu"], "--device"),
+    (["--n-jobs", "0"], "--n-jobs"),
+    (["--random-state", "x"], "--random-state"),
+    (["--scorer", "forest"], "--scorer"),
+    (["--scorer", "missing.onnx"], "--scorer"),
+    (["--sampling-strategy", "cats:5"], "'cats'"),
+    (["--sampling-strategy", "pos:many"], "integer"),
+    (["--sampling-strategy", "most"], "sampling_strategy"),
+    (["--initial-size", "0"], "--initial-size"),
+    (["--query-size", "1.5"], "--query-size"),
+    (["--entropy-threshold", "2"], "--entropy-threshold"),
+    (["--max-rounds", "-1"], "--max-rounds"),
+    (["--refit-epochs", "0"], "--refit-epochs"),
+    (["--mlp-params", "max_iter=3"], "--mlp-params"),
+    (["--mlp-params", "[1]"], "--mlp-params"),
+    (["--no-informative", "--max-rounds", "2"], "--no-informative"),
+    (["--origin-column", "label"], "--origin-column"),
+    (["--origin-column", "height"], "already"),
+    (["-o", "data.csv", "--overwrite"], "input"),
+    (["-o", "data.csv/out.csv"], "not a directory"),
+]
+SUBPROCESS_SAMPLE = [BAD_OPTIONS[1], BAD_OPTIONS[-2]]  # an argparse check and a CLI one
+
+
+def _bad_option_args(csv_file: Path, options: list[str]) -> list:
+    args = ["balance", csv_file, "--target", "label", *options]
+    return args if "-o" in options else args + ["-o", "out.csv"]
+
+
+@pytest.mark.parametrize("options, needle", BAD_OPTIONS, ids=[" ".join(o) for o, _ in BAD_OPTIONS])
+def test_bad_option_values(tmp_path, csv_file, capsys, options, needle):
+    state = folder_state(tmp_path)
+    code, _, err = run_main(*_bad_option_args(csv_file, options), cwd=tmp_path, capsys=capsys)
+    expected = 1 if needle == "not a directory" else 2
+    check_error(code, err, expected, needle)
+    assert folder_state(tmp_path) == state
+
+
+@pytest.mark.parametrize("options, needle", SUBPROCESS_SAMPLE)
+def test_bad_option_values_subprocess(tmp_path, csv_file, options, needle):
+    state = folder_state(tmp_path)
+    result = run_cli(*_bad_option_args(csv_file, options), cwd=tmp_path)
+    check_error(result.returncode, result.stderr, 2, needle)
+    assert folder_state(tmp_path) == state
+
+
+def test_empty_input(tmp_path, capsys):
+    (tmp_path / "empty.csv").write_text("")
+    code, _, err = run_main("balance", "empty.csv", "-o", "out.csv", "--target", "label", cwd=tmp_path,
+                            capsys=capsys)
+    check_error(code, err, 1, "empty")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.csv"]
+
+
+def test_failed_write_leaves_nothing(tmp_path, csv_file, capsys, monkeypatch):
+    """The output is written to a temporary file and renamed: a write that
+    dies half-way leaves neither a partial OUTPUT nor the temporary file."""
+    def half_write(df, path, fmt):
+        Path(path).write_text("height,width\n1.0,")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_cli_tables, "_write_table", half_write)
+    state = folder_state(tmp_path)
+    code, _, err = run_main("balance", csv_file, "-o", "out.csv", "--target", "label", "--no-informative",
+                            "--max-iter", "5", cwd=tmp_path, capsys=capsys)
+    check_error(code, err, 1, "No space left")
+    assert folder_state(tmp_path) == state
+
+
+# -------------------------------------------------------------------- demo
+def test_demo_small(tmp_path):
+    """The demo end to end at a fifth of the paper's size (the full size,
+    ``simpor-ext demo``, takes under a minute on two cores)."""
+    result = run_cli("demo", "--n-samples", "600", "--out", "plots", "--seed", "1", "--device", "cpu",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for method in ("raw", "SMOTE", "SIMPOR"):
+        assert any(line.startswith(method + " ") for line in result.stdout.splitlines()), result.stdout
+    assert "train: 0: 240, 1: 80 | test: 0: 60, 1: 20" in result.stdout
+    assert "backend: cpu" in result.stdout
+    png = tmp_path / "plots" / "moon_balanced.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("options, code, needle", [
+    (["--n-samples", "10"], 2, "--n-samples"),
+    (["--seed", "x"], 2, "--seed"),
+    (["--out", "data.csv"], 1, "plot folder"),
+    pytest.param(["--device", "cuda"], 1, "cuda",
+                 marks=pytest.mark.skipif(simpor_ext.cuda_available(), reason="a GPU is available here")),
+])
+def test_demo_bad_options(tmp_path, csv_file, capsys, options, code, needle):
+    state = folder_state(tmp_path)
+    check_error(*run_main("demo", *options, cwd=tmp_path, capsys=capsys)[::2], code, needle)
+    assert folder_state(tmp_path) == state
