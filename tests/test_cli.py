@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -107,7 +108,7 @@ def test_version_and_usage_errors(tmp_path, capsys):
     check_error(*run_main("frobnicate", cwd=tmp_path, capsys=capsys)[::2], 2, "frobnicate")
 
 
-def test_info(tmp_path):
+def test_info(tmp_path, capsys):
     info = simpor_ext.device_info()
     result = run_cli("info", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -116,9 +117,9 @@ def test_info(tmp_path):
     assert ("OpenMP" in result.stdout) == bool(info["cpu"].get("openmp"))
     if not info["cuda_available"]:
         assert info["cuda_reason"] in result.stdout
-    result = run_cli("info", "--json", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    code, out, err = run_main("info", "--json", cwd=tmp_path, capsys=capsys)
+    assert code == 0, err
+    report = json.loads(out)
     assert report["version"] == simpor_ext.__version__
     assert report["cuda_available"] == info["cuda_available"]
     assert report["cpu"] == info["cpu"]
@@ -377,6 +378,42 @@ def test_failed_write_leaves_nothing(tmp_path, csv_file, capsys, monkeypatch):
                             "--max-iter", "5", cwd=tmp_path, capsys=capsys)
     check_error(code, err, 1, "No space left")
     assert folder_state(tmp_path) == state
+
+
+# ---------------------------------------------- flags and README vs the code
+def _code_defaults() -> dict:
+    import dataclasses
+    import inspect
+
+    params = inspect.signature(simpor_ext.SIMPOR.__init__).parameters
+    sampler = {n: p.default for n, p in params.items() if p.default is not inspect.Parameter.empty}
+    learning = {f.name: f.default for f in dataclasses.fields(simpor_ext.ActiveLearning)}
+    return {"sampler": sampler, "informative": learning}
+
+
+def test_every_parameter_has_a_flag():
+    from simpor_ext._cli_options import INFORMATIVE_OPTIONS, SAMPLER_OPTIONS
+
+    defaults = _code_defaults()
+    flagged = {dest for _, dest, _ in SAMPLER_OPTIONS} | {"informative", "verbose"}  # --no-informative, --progress
+    assert set(defaults["sampler"]) == flagged
+    assert set(defaults["informative"]) == {field for _, field, _ in INFORMATIVE_OPTIONS}
+
+
+def _readme_default(text: str):
+    return None if text == "None" else text.strip('"') if text.startswith('"') else \
+        {"True": True, "False": False}.get(text, None if not text[0].isdigit() else float(text))
+
+
+def test_readme_lists_every_parameter_with_its_default():
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.is_file():
+        pytest.skip("README.md is not beside the tests")
+    rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", readme.read_text(encoding="utf-8"), flags=re.M))
+    for group, defaults in _code_defaults().items():
+        for name, default in defaults.items():
+            assert name in rows, f"README lacks the {group} parameter {name!r}"
+            assert _readme_default(rows[name]) == default, f"README default of {name}: {rows[name]} != {default!r}"
 
 
 # -------------------------------------------------------------------- demo

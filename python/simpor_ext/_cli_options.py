@@ -125,50 +125,75 @@ SAMPLER_OPTIONS: list[tuple[str, str, dict]] = [
     ("--sampling-strategy", "sampling_strategy", dict(
         type=_sampling_strategy, metavar="STRATEGY",
         help="auto | minority | 'not majority' | 'not minority' | all | a float "
-             "(minority/majority ratio, binary only) | LABEL:COUNT,... target counts (default auto)")),
+             "(minority/majority ratio, binary only) | LABEL:COUNT,... target counts")),
     ("--k-neighbors", "k_neighbors", dict(
         type=positive_int, metavar="K",
-        help="neighbours for each seed's sphere radius bound R, paper eq. 14 (default 10)")),
+        help="neighbours for each seed's sphere radius bound R, paper eq. 14")),
     ("--bandwidth", "bandwidth", dict(
         type=_bandwidth, metavar="H",
-        help="KDE bandwidth in standard deviations: scott | silverman | a positive float (default scott)")),
+        help="KDE bandwidth in standard deviations: scott | silverman | a positive float")),
     ("--max-iter", "max_iter", dict(
-        type=_non_negative_int, metavar="N", help="maximum ascent trials per synthetic row (default 300)")),
+        type=_non_negative_int, metavar="N", help="maximum ascent trials per synthetic row")),
     ("--step", "step", dict(
         type=_angle, metavar="RAD", help="rotation angle in radians, in (0, pi/2]: the first trial angle "
-                                         "(adaptive) or every rotation (fixed) (default 0.1)")),
+                                         "(adaptive) or every rotation (fixed)")),
     ("--tol", "tol", dict(
-        type=_positive_float, metavar="RAD", help="adaptive rule stops below this angle; <= --step (default 1e-5)")),
+        type=_positive_float, metavar="RAD", help="adaptive rule stops below this angle; <= --step")),
     ("--step-rule", "step_rule", dict(
-        choices=("adaptive", "fixed"), help="angle control; fixed is the paper's rule (default adaptive)")),
+        choices=("adaptive", "fixed"), help="angle control; fixed is the paper's rule")),
     ("--scorer", "scorer", dict(
         type=_scorer, metavar="SCORER",
-        help="active-learning classifier: mlp | path to a pre-trained .onnx classifier (default mlp)")),
+        help="active-learning classifier: mlp | path to a pre-trained .onnx classifier")),
     ("--contrast", "contrast", dict(
         choices=("rest", "majority"),
-        help="posterior-ratio denominator: every other class, or the majority class as in the paper "
-             "(default rest)")),
-    ("--device", "device", dict(choices=("auto", "cpu", "cuda"), help="ascent backend (default auto)")),
-    ("--n-jobs", "n_jobs", dict(type=_n_jobs, metavar="N", help="CPU threads (default: all cores)")),
+        help="posterior-ratio denominator: every other class, or the majority class as in the paper")),
+    ("--device", "device", dict(choices=("auto", "cpu", "cuda"), help="ascent backend")),
+    ("--n-jobs", "n_jobs", dict(type=_n_jobs, metavar="N", help="CPU threads")),
     ("--random-state", "random_state", dict(
-        type=integer, metavar="SEED", help="seed; the same seed gives the same output bytes (default: unseeded)")),
+        type=integer, metavar="SEED", help="seed; the same seed gives the same output bytes")),
 ]
 
 # Active-learning settings: (flag, ActiveLearning field, argparse keywords).
 INFORMATIVE_OPTIONS: list[tuple[str, str, dict]] = [
     ("--initial-size", "initial_size", dict(
-        type=_size, metavar="N", help="random stratified initial batch: count or fraction (default 100)")),
+        type=_size, metavar="N", help="random stratified initial batch: count or fraction")),
     ("--query-size", "query_size", dict(
-        type=_size, metavar="N", help="samples queried per round: count or fraction (default 100)")),
+        type=_size, metavar="N", help="samples queried per round: count or fraction")),
     ("--entropy-threshold", "threshold", dict(
-        type=_unit_interval, metavar="E", help="stop when no pool sample reaches this entropy (default 0.7)")),
-    ("--max-rounds", "max_rounds", dict(type=_non_negative_int, metavar="N", help="maximum query rounds (default 5)")),
+        type=_unit_interval, metavar="E", help="stop when no pool sample reaches this entropy")),
+    ("--max-rounds", "max_rounds", dict(type=_non_negative_int, metavar="N", help="maximum query rounds")),
     ("--refit-epochs", "refit_epochs", dict(
         type=_epochs, metavar="N", help="warm-start epochs per round of the default MLP; 'none' retrains "
-                                        "from scratch as the paper does (default 10)")),
+                                        "from scratch as the paper does")),
     ("--mlp-params", "mlp_params", dict(
         type=_json_object, metavar="JSON", help="MLPClassifier overrides of the Table 1 settings, "
                                                 "e.g. '{\"max_iter\": 50}'")),
     ("--scoring-batch-size", "batch_size", dict(
-        type=positive_int, metavar="N", help="rows per scoring call (default 65536)")),
+        type=positive_int, metavar="N", help="rows per scoring call")),
 ]
+
+
+def sampler_defaults() -> dict[str, Any]:
+    """SIMPOR's and ActiveLearning's defaults, read from the code so the
+    help text never drifts from them."""
+    import dataclasses
+    import inspect
+
+    from .informative import ActiveLearning
+    from .sampler import SIMPOR
+
+    defaults = {name: p.default for name, p in inspect.signature(SIMPOR.__init__).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    defaults.update({f"al_{f.name}": f.default for f in dataclasses.fields(ActiveLearning)})
+    return defaults
+
+
+_NONE_MEANS = {"n_jobs": "all cores", "random_state": "unseeded", "al_mlp_params": "Table 1 settings",
+               "al_refit_epochs": "none"}
+
+
+def with_default(help_text: str, dest: str, defaults: dict[str, Any]) -> str:
+    """``help_text`` followed by the default of ``dest`` as a user would read it."""
+    value = defaults.get(dest)
+    shown = _NONE_MEANS.get(dest, "none") if value is None else value
+    return f"{help_text} (default: {shown})"

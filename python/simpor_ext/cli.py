@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from ._cli_options import INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, integer, positive_int
+from ._cli_options import INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, integer, positive_int, sampler_defaults, with_default
 from ._cli_tables import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_USAGE, AtomicOutput, CLIError, table_format,
                           one_line, read_table, resolve_strategy, split_features)
 
@@ -32,13 +32,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_sampler_options(parser: argparse.ArgumentParser) -> None:
+    defaults = sampler_defaults()
     group = parser.add_argument_group("sampler options (simpor_ext.SIMPOR parameters)")
     for flag, dest, kwargs in SAMPLER_OPTIONS:
+        kwargs = dict(kwargs, help=with_default(kwargs["help"], dest, defaults))
         group.add_argument(flag, dest=dest, default=None, **kwargs)
     al = parser.add_argument_group("active learning (SIMPOR's informative=)")
     al.add_argument("--no-informative", action="store_true",
                     help="skip active learning: every sample of a class is a seed (informative=None)")
     for flag, field, kwargs in INFORMATIVE_OPTIONS:
+        kwargs = dict(kwargs, help=with_default(kwargs["help"], f"al_{field}", defaults))
         al.add_argument(flag, dest=f"al_{field}", default=None, **kwargs)
 
 
