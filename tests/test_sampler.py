@@ -278,12 +278,14 @@ def test_cuda_without_gpu_is_a_clear_error():
 
 @pytest.mark.cuda
 @pytest.mark.skipif(not simpor_ext.cuda_available(), reason="needs a usable NVIDIA GPU and the _cuda extension")
-@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-6), (np.float32, 1e-3)])
-def test_cuda_matches_cpu(dtype, tol):
-    """Same seed on both devices: same S, seeds, radii; rows equal within float tolerance.
+@pytest.mark.parametrize("dtype, tol, share", [(np.float64, 1e-6, 0.95), (np.float32, 1e-2, 0.8)])
+def test_cuda_matches_cpu(dtype, tol, share):
+    """Same seed on both devices: same S, seeds and radii; rows equal within float tolerance.
 
-    An ascent is a sequence of accept/reject decisions, so a rare row whose
-    trial sits on a tie may take another path; almost all must agree.
+    An ascent is a sequence of accept/reject decisions: a near-tie between two
+    log f values can change a path near convergence (float32 above all), so a
+    share of the rows must agree to ``tol`` of their radius, and all must lie
+    on their spheres (tests/test_cuda.py uses the same rule for the kernels).
     """
     X, y = blobs(n=(300, 60, 40), d=5, seed=9)
     X = X.astype(dtype)
@@ -293,6 +295,10 @@ def test_cuda_matches_cpu(dtype, tol):
     np.testing.assert_array_equal(yc, yg)
     np.testing.assert_array_equal(s_cpu.informative_indices_, s_gpu.informative_indices_)
     np.testing.assert_array_equal(s_cpu.sample_origin_, s_gpu.sample_origin_)
-    np.testing.assert_allclose(s_gpu.radii_, s_cpu.radii_, rtol=1e-12)
-    row_err = np.linalg.norm(Xg - Xc, axis=1) / np.maximum(np.linalg.norm(Xc, axis=1), 1e-12)
-    assert np.mean(row_err < tol) >= 0.98, np.sort(row_err)[-5:]
+    np.testing.assert_array_equal(s_gpu.radii_, s_cpu.radii_)
+    Z = _standardise(s_gpu, X.astype(np.float64))
+    Zc, Zg = (_standardise(s_gpu, A[len(X):].astype(np.float64)) for A in (Xc, Xg))
+    r = s_gpu.radii_
+    np.testing.assert_allclose(np.linalg.norm(Zg - Z[s_gpu.sample_origin_], axis=1), r, rtol=10 * tol, atol=1e-6)
+    apart = np.linalg.norm(Zg - Zc, axis=1) / np.maximum(r, 1e-12)
+    assert np.mean(apart < tol) >= share, np.sort(apart)[-5:]

@@ -17,6 +17,7 @@ from numbers import Integral, Real
 from typing import Any, Mapping, Optional, Union
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from .scoring import EstimatorScorer, OnnxScorer, default_mlp, entropy, is_onnx_source, mlp_scorer
@@ -183,8 +184,6 @@ class _Learner:
                         self.model.partial_fit(X, y)
                 self.scorer = mlp_scorer(self.model, X.shape[1], batch_size=s.batch_size, n_threads=self.n_threads)
             else:
-                from sklearn.base import clone
-
                 model = clone(self.template)
                 if "random_state" in model.get_params() and model.get_params()["random_state"] is None:
                     model.set_params(random_state=self.seed)
