@@ -32,7 +32,9 @@ CLI_TIMEOUT = 180
 
 # ----------------------------------------------------------------- helpers
 def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    # The subprocess imports the simpor_ext this process imported, wherever it lives.
+    search_path = [str(Path(simpor_ext.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+    env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=os.pathsep.join(filter(None, search_path)))
     return subprocess.run([sys.executable, "-m", "simpor_ext", *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=CLI_TIMEOUT)
 
