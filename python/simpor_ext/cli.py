@@ -224,10 +224,8 @@ def _make_sampler(params: dict[str, Any]):
 
 
 def _fit_resample(sampler, X, y):
-    try:
-        from sklearn.utils._param_validation import InvalidParameterError
-    except ImportError:  # older scikit-learn
-        InvalidParameterError = ()  # type: ignore[assignment]  # noqa: N806
+    from sklearn.utils._param_validation import InvalidParameterError  # scikit-learn >= 1.2
+
     try:
         return sampler.fit_resample(X, y)
     except InvalidParameterError as exc:
@@ -270,12 +268,12 @@ def _device_used(sampler, requested: Optional[str]) -> str:
         from ._backend import resolve_device
 
         device = resolve_device(requested or "auto")
-    if device == "cpu":
-        cpu = device_info()["cpu"]
-        n_jobs = getattr(sampler, "n_jobs", None)
-        threads = cpu.get("max_threads") if n_jobs in (None, -1) else n_jobs
-        return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
-    return device
+    if device != "cpu":
+        return device
+    n_jobs, max_threads = getattr(sampler, "n_jobs", None), device_info()["cpu"].get("max_threads") or 1
+    threads = max_threads if n_jobs is None or n_jobs == -1 else n_jobs if n_jobs > 0 else \
+        max(1, (os.cpu_count() or 1) + 1 + n_jobs)  # joblib's convention, as SIMPOR uses
+    return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
 
 
 def _check_paths(args: argparse.Namespace) -> None:
@@ -314,8 +312,8 @@ def _run_balance(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------- main
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"simpor-ext: warning: {one_line(message) if isinstance(message, Exception) else ' '.join(str(message).split())}",
-          file=sys.stderr)
+    """Warnings as one line each, without file and line numbers."""
+    print(f"simpor-ext: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
