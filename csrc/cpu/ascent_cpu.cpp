@@ -1,6 +1,7 @@
 #include "cpu/ascent_cpu.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "cpu/threads.hpp"
@@ -8,48 +9,124 @@
 namespace simpor::cpu {
 namespace {
 
+// Seeds a worker advances together: a few register blocks, refilled from the
+// shared queue as seeds finish, so blocks stay full until the queue runs dry.
+constexpr int kSlots = 4 * kRows;
+
 template <class T>
-struct SeedBuffers {
-  std::vector<T> u, grad;
-  std::vector<double> angle;
-  std::vector<int> status;
+struct AscentJob {
+  const KdeProblem<T>& pb;
+  const T* seeds;
+  const T* radii;
+  const StepParams& params;
+  index_t m;
+  T* points;
+  T* log_ratio;
+  std::int32_t* n_iter;
+  std::uint8_t* converged;
+  std::vector<T> u, grad;  // per seed; each seed is owned by one worker at a time
+  std::atomic<index_t> next{0};
 };
 
-// Prepares the trial point of each active seed; seeds whose tangential
-// gradient vanished are marked converged and left out of `trials`.
+struct Slot {
+  index_t seed;
+  bool fresh;    // start point not evaluated yet
+  double angle;  // current rotation angle (StepParams)
+};
+
+// One worker: keeps up to kSlots seeds in flight; each round evaluates the
+// trial point of every slot in one pass over the data.
 template <class T>
-void prepare_trials(const T* seeds, const T* radii, int d, SeedBuffers<T>& s, std::vector<index_t>& active,
-                    std::vector<T>& trial_u, std::vector<T>& trial_p, int threads) {
-  std::vector<T> tangent(active.size() * d);
-  std::vector<char> stationary(active.size(), 0);
-  parallel_dynamic(
-      index_t(active.size()), threads, [] { return 0; },
-      [&](index_t a, int&) {
-        const index_t i = active[a];
-        T* t = tangent.data() + a * d;
-        const double tnorm = tangent_of(s.grad.data() + i * d, s.u.data() + i * d, t, d);
-        double gnorm2 = 0.0;
-        for (int k = 0; k < d; ++k) gnorm2 += double(s.grad[i * d + k]) * double(s.grad[i * d + k]);
-        stationary[a] = is_stationary(tnorm, std::sqrt(gnorm2));
-        if (!stationary[a]) {
-          rotate_towards(s.u.data() + i * d, t, tnorm, s.angle[i], trial_u.data() + a * d, d);
-          point_on_sphere(seeds + i * d, double(radii[i]), trial_u.data() + a * d, trial_p.data() + a * d, d);
-        }
-      });
-  index_t kept = 0;
-  for (index_t a = 0; a < index_t(active.size()); ++a) {
-    if (stationary[a]) {
-      s.status[active[a]] = seed_converged;
-      continue;
+class AscentWorker {
+ public:
+  AscentWorker(AscentJob<T>& job)
+      : job_(job), d_(job.pb.d), eval_(job.pb, kSlots), trial_u_(kSlots * d_), trial_p_(kSlots * d_),
+        trial_g_(kSlots * d_), trial_f_(kSlots), tangent_(d_) {}
+
+  void run() {
+    while (refill()) {
+      const int count = prepare();
+      eval_(trial_p_.data(), count, trial_f_.data(), trial_g_.data());
+      apply(count);
     }
-    if (kept != a) {
-      std::copy_n(trial_u.data() + a * d, d, trial_u.data() + kept * d);
-      std::copy_n(trial_p.data() + a * d, d, trial_p.data() + kept * d);
-    }
-    active[kept++] = active[a];
   }
-  active.resize(kept);
-}
+
+ private:
+  bool refill() {
+    while (int(slots_.size()) < kSlots) {
+      const index_t i = job_.next.fetch_add(1);
+      if (i >= job_.m) break;
+      job_.n_iter[i] = 0;
+      slots_.push_back({i, true, job_.params.step});
+    }
+    return !slots_.empty();
+  }
+
+  // Fills trial_u_/trial_p_ for the slots still moving; retires stationary ones.
+  int prepare() {
+    int count = 0;
+    std::vector<Slot> kept;
+    for (const Slot& s : slots_) {
+      const index_t i = s.seed;
+      const T* u = job_.u.data() + i * d_;
+      T* tu = trial_u_.data() + count * d_;
+      if (s.fresh) {
+        std::copy_n(u, d_, tu);
+      } else {
+        const T* g = job_.grad.data() + i * d_;
+        const double tnorm = tangent_of(g, u, tangent_.data(), d_);
+        double gnorm2 = 0.0;
+        for (int k = 0; k < d_; ++k) gnorm2 += double(g[k]) * double(g[k]);
+        if (is_stationary(tnorm, std::sqrt(gnorm2))) {
+          job_.converged[i] = 1;
+          continue;
+        }
+        rotate_towards(u, tangent_.data(), tnorm, s.angle, tu, d_);
+      }
+      point_on_sphere(job_.seeds + i * d_, double(job_.radii[i]), tu, trial_p_.data() + count * d_, d_);
+      kept.push_back(s);
+      ++count;
+    }
+    slots_.swap(kept);
+    return count;
+  }
+
+  void apply(int count) {
+    std::vector<Slot> kept;
+    for (int b = 0; b < count; ++b) {
+      Slot s = slots_[b];
+      const index_t i = s.seed;
+      int status;
+      if (s.fresh) {
+        accept(b, i);
+        s.fresh = false;
+        status = job_.radii[i] == T(0)        ? seed_converged  // the sphere is a point
+                 : job_.params.max_iter <= 0 ? seed_exhausted
+                                             : seed_active;
+      } else {
+        const bool improved = trial_f_[b] > job_.log_ratio[i];
+        if (improved) accept(b, i);
+        status = after_trial(job_.params, improved, ++job_.n_iter[i], s.angle);
+      }
+      if (status == seed_active) kept.push_back(s);
+      else job_.converged[i] = status == seed_converged;
+    }
+    slots_.swap(kept);
+  }
+
+  void accept(int b, index_t i) {
+    std::copy_n(trial_u_.data() + b * d_, d_, job_.u.data() + i * d_);
+    std::copy_n(trial_p_.data() + b * d_, d_, job_.points + i * d_);
+    std::copy_n(trial_g_.data() + b * d_, d_, job_.grad.data() + i * d_);
+    job_.log_ratio[i] = trial_f_[b];
+  }
+
+  AscentJob<T>& job_;
+  int d_;
+  Evaluator<T> eval_;
+  std::vector<T> trial_u_, trial_p_, trial_g_, trial_f_, tangent_;
+  std::vector<Slot> slots_;
+};
 
 }  // namespace
 
@@ -57,39 +134,14 @@ template <class T>
 void ascend(const KdeProblem<T>& pb, const T* seeds, const T* radii, const T* directions, index_t m,
             const StepParams& params, int n_threads, T* points, T* log_ratio, std::int32_t* n_iter,
             std::uint8_t* converged) {
-  const int d = pb.d, threads = resolve_threads(n_threads);
-  SeedBuffers<T> s{std::vector<T>(directions, directions + m * d), std::vector<T>(m * d),
-                   std::vector<double>(m, params.step), std::vector<int>(m, seed_active)};
-  for (index_t i = 0; i < m; ++i) point_on_sphere(seeds + i * d, double(radii[i]), s.u.data() + i * d, points + i * d, d);
-  evaluate(pb, points, m, log_ratio, s.grad.data(), n_threads);
-
-  std::vector<index_t> active;
-  for (index_t i = 0; i < m; ++i) {
-    n_iter[i] = 0;
-    if (radii[i] == T(0)) s.status[i] = seed_converged;  // the sphere is a point
-    else if (params.max_iter <= 0) s.status[i] = seed_exhausted;
-    else active.push_back(i);
-  }
-  std::vector<T> trial_u(m * d), trial_p(m * d), trial_grad(m * d), trial_f(m);
-  while (!active.empty()) {
-    prepare_trials(seeds, radii, d, s, active, trial_u, trial_p, threads);
-    evaluate(pb, trial_p.data(), index_t(active.size()), trial_f.data(), trial_grad.data(), n_threads);
-    std::vector<index_t> still;
-    for (index_t a = 0; a < index_t(active.size()); ++a) {
-      const index_t i = active[a];
-      const bool improved = trial_f[a] > log_ratio[i];
-      if (improved) {
-        std::copy_n(trial_u.data() + a * d, d, s.u.data() + i * d);
-        std::copy_n(trial_p.data() + a * d, d, points + i * d);
-        std::copy_n(trial_grad.data() + a * d, d, s.grad.data() + i * d);
-        log_ratio[i] = trial_f[a];
-      }
-      s.status[i] = after_trial(params, improved, ++n_iter[i], s.angle[i]);
-      if (s.status[i] == seed_active) still.push_back(i);
-    }
-    active.swap(still);
-  }
-  for (index_t i = 0; i < m; ++i) converged[i] = s.status[i] == seed_converged;
+  AscentJob<T> job{pb, seeds, radii, params, m, points, log_ratio, n_iter, converged,
+                   std::vector<T>(directions, directions + m * pb.d), std::vector<T>(m * pb.d)};
+  // One parallel region for the whole ascent: no join per trial, which costs
+  // dearly when the machine is oversubscribed.
+  const int threads = int(std::min<index_t>(resolve_threads(n_threads), (m + kSlots - 1) / kSlots));
+  parallel_dynamic(
+      std::max(threads, 1), std::max(threads, 1), [&] { return AscentWorker<T>(job); },
+      [](index_t, AscentWorker<T>& worker) { worker.run(); });
 }
 
 template void ascend(const KdeProblem<float>&, const float*, const float*, const float*, index_t,

@@ -14,9 +14,6 @@
 namespace simpor::cpu {
 namespace {
 
-// Candidates sharing each loaded data vector: 4 rows x 2 vectors = 8 independent
-// FMA chains in 16 AVX2 registers (6 and 8 rows measured slower).
-constexpr int kRows = 4;
 constexpr index_t kMaxBlocks = 16;  // register blocks per group: bounds per-thread scratch
 
 // S[i][j] = x_i . b_j / h^2 - |b_j|^2 / 2h^2  (= score + |x_i|^2/2h^2, a per-row shift
@@ -156,32 +153,6 @@ PackedClass<T> pack_class(const T* pts, index_t n, int d, const std::vector<T>& 
   return c;
 }
 
-// Evaluates one group of candidates [first, first + count).
-template <class T>
-void evaluate_group(const KdeProblem<T>& pb, const T* points, index_t first, int count, T* log_ratio, T* grad,
-                    std::vector<T>& xs, std::vector<double>& weighted, std::vector<T>& scratch) {
-  const int d = pb.d, rows = (count + kRows - 1) / kRows * kRows;
-  for (int i = 0; i < rows; ++i) {  // padding rows repeat the last candidate
-    const T* x = points + (first + std::min(i, count - 1)) * d;
-    for (int k = 0; k < d; ++k) xs[i * d + k] = T(double(x[k]) - double(pb.centre[k]));
-  }
-  std::vector<LseState> st_numer(rows, lse_empty()), st_denom(rows, lse_empty());
-  double* w_numer = weighted.data();
-  double* w_denom = weighted.data() + rows * d;
-  std::fill(weighted.begin(), weighted.begin() + 2 * rows * d, 0.0);
-  stream_class(pb.numer, xs.data(), rows, st_numer.data(), w_numer, scratch.data());
-  stream_class(pb.denom, xs.data(), rows, st_denom.data(), w_denom, scratch.data());
-  const double inv_h2 = 1.0 / (pb.bandwidth * pb.bandwidth);
-  for (int i = 0; i < count; ++i) {
-    const index_t g = first + i;
-    log_ratio[g] = T(lse_value(st_numer[i]) - lse_value(st_denom[i]));
-    for (int k = 0; k < d; ++k) {
-      const double mu_b = w_numer[i * d + k] / st_numer[i].sum, mu_a = w_denom[i * d + k] / st_denom[i].sum;
-      grad[g * d + k] = T((mu_b - mu_a) * inv_h2);
-    }
-  }
-}
-
 }  // namespace
 
 template <class T>
@@ -203,6 +174,40 @@ KdeProblem<T> make_problem(const T* numer, index_t n_numer, const T* denom, inde
 }
 
 template <class T>
+Evaluator<T>::Evaluator(const KdeProblem<T>& problem, int capacity)
+    : pb_(problem),
+      capacity_((capacity + kRows - 1) / kRows * kRows),
+      xs_(capacity_ * problem.d),
+      tile_(kRows * kTile + kRows * std::max(problem.numer.d_padded, problem.denom.d_padded)),
+      weighted_(2 * capacity_ * problem.d),
+      states_(2 * capacity_) {}
+
+template <class T>
+void Evaluator<T>::operator()(const T* points, int count, T* log_ratio, T* grad) {
+  const int d = pb_.d, rows = (count + kRows - 1) / kRows * kRows;
+  for (int i = 0; i < rows; ++i) {  // padding rows repeat the last candidate
+    const T* x = points + std::min(i, count - 1) * d;
+    for (int k = 0; k < d; ++k) xs_[i * d + k] = T(double(x[k]) - double(pb_.centre[k]));
+  }
+  LseState* st_numer = states_.data();
+  LseState* st_denom = states_.data() + rows;
+  std::fill(states_.begin(), states_.begin() + 2 * rows, lse_empty());
+  double* w_numer = weighted_.data();
+  double* w_denom = weighted_.data() + rows * d;
+  std::fill(weighted_.begin(), weighted_.begin() + 2 * rows * d, 0.0);
+  stream_class(pb_.numer, xs_.data(), rows, st_numer, w_numer, tile_.data());
+  stream_class(pb_.denom, xs_.data(), rows, st_denom, w_denom, tile_.data());
+  const double inv_h2 = 1.0 / (pb_.bandwidth * pb_.bandwidth);
+  for (int i = 0; i < count; ++i) {
+    log_ratio[i] = T(lse_value(st_numer[i]) - lse_value(st_denom[i]));
+    for (int k = 0; k < d; ++k) {
+      const double mu_b = w_numer[i * d + k] / st_numer[i].sum, mu_a = w_denom[i * d + k] / st_denom[i].sum;
+      grad[i * d + k] = T((mu_b - mu_a) * inv_h2);
+    }
+  }
+}
+
+template <class T>
 void evaluate(const KdeProblem<T>& pb, const T* points, index_t m, T* log_ratio, T* grad, int n_threads) {
   if (m == 0) return;
   const int threads = resolve_threads(n_threads);
@@ -210,25 +215,19 @@ void evaluate(const KdeProblem<T>& pb, const T* points, index_t m, T* log_ratio,
   const index_t per_thread = (m + threads - 1) / threads;
   const int group = int(std::clamp<index_t>((per_thread + kRows - 1) / kRows, 1, kMaxBlocks) * kRows);
   const index_t n_groups = (m + group - 1) / group;
-  const int d = pb.d;
-  const int dp = std::max(pb.numer.d_padded, pb.denom.d_padded);
-  struct Scratch {
-    std::vector<T> xs, tile;
-    std::vector<double> weighted;
-  };
   parallel_dynamic(
-      n_groups, threads,
-      [&] { return Scratch{std::vector<T>(group * d), std::vector<T>(kRows * kTile + kRows * dp),
-                           std::vector<double>(2 * group * d)}; },
-      [&](index_t g, Scratch& s) {
+      n_groups, threads, [&] { return Evaluator<T>(pb, group); },
+      [&](index_t g, Evaluator<T>& eval) {
         const index_t first = g * group;
         const int count = int(std::min<index_t>(group, m - first));
-        evaluate_group(pb, points, first, count, log_ratio, grad, s.xs, s.weighted, s.tile);
+        eval(points + first * pb.d, count, log_ratio + first, grad + first * pb.d);
       });
 }
 
 template KdeProblem<float> make_problem(const float*, index_t, const float*, index_t, int, double);
 template KdeProblem<double> make_problem(const double*, index_t, const double*, index_t, int, double);
+template class Evaluator<float>;
+template class Evaluator<double>;
 template void evaluate(const KdeProblem<float>&, const float*, index_t, float*, float*, int);
 template void evaluate(const KdeProblem<double>&, const double*, index_t, double*, double*, int);
 
