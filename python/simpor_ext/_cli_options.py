@@ -4,6 +4,7 @@ a bad value is one usage line (exit status 2)."""
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 from pathlib import Path
@@ -173,6 +174,7 @@ INFORMATIVE_OPTIONS: list[tuple[str, str, dict]] = [
 ]
 
 
+@functools.lru_cache(maxsize=None)
 def sampler_defaults() -> dict[str, Any]:
     """SIMPOR's and ActiveLearning's defaults, read from the code so the
     help text never drifts from them."""

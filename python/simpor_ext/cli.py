@@ -31,17 +31,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+_SAMPLER_DESTS = {dest for _, dest, _ in SAMPLER_OPTIONS} | {f"al_{field}" for _, field, _ in INFORMATIVE_OPTIONS}
+
+
+class _SamplerHelp(argparse.HelpFormatter):
+    """Appends SIMPOR's live defaults to the sampler flags' help, reading them
+    (which imports the sampler) only when help is actually shown."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = super()._get_help_string(action) or ""
+        if action.dest in _SAMPLER_DESTS:
+            text = with_default(text, action.dest, sampler_defaults()).replace("%", "%%")
+        return text
+
+
 def _add_sampler_options(parser: argparse.ArgumentParser) -> None:
-    defaults = sampler_defaults()
     group = parser.add_argument_group("sampler options (simpor_ext.SIMPOR parameters)")
     for flag, dest, kwargs in SAMPLER_OPTIONS:
-        kwargs = dict(kwargs, help=with_default(kwargs["help"], dest, defaults))
         group.add_argument(flag, dest=dest, default=None, **kwargs)
     al = parser.add_argument_group("active learning (SIMPOR's informative=)")
     al.add_argument("--no-informative", action="store_true",
                     help="skip active learning: every sample of a class is a seed (informative=None)")
     for flag, field, kwargs in INFORMATIVE_OPTIONS:
-        kwargs = dict(kwargs, help=with_default(kwargs["help"], f"al_{field}", defaults))
         al.add_argument(flag, dest=f"al_{field}", default=None, **kwargs)
 
 
@@ -77,6 +88,7 @@ def _add_demo_parser(commands) -> None:
 
 def _add_balance_parser(commands) -> None:
     p = commands.add_parser("balance", help="oversample a CSV or Parquet table with SIMPOR",
+                            formatter_class=_SamplerHelp,
                             description="Oversample the minority classes of a CSV or Parquet table with SIMPOR. "
                                         "Original rows come first, synthetic rows are appended. The input is "
                                         "never modified; the output is written atomically.")
