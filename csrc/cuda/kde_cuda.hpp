@@ -1,0 +1,64 @@
+// The CUDA backend's entry points (host C++): same arguments and results as
+// the CPU backend's, minus the thread count.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "simpor/kde_math.hpp"
+
+namespace simpor::cuda {
+
+// A CUDA runtime failure (no driver, no device, a failed kernel): RuntimeError in Python.
+struct CudaError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Device memory exhausted; the message names the array and its size: MemoryError in Python.
+struct OutOfDeviceMemory : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// log_ratio[m] and grad[m, d] at `points` (m x d, caller's coordinates).
+template <class T>
+void log_ratio_grad(const T* points, index_t m, const T* numer, index_t n_numer, const T* denom, index_t n_denom,
+                    int d, double bandwidth, T* log_ratio, T* grad);
+
+// Algorithm 1 for every seed; see cpu::ascend for the semantics.
+template <class T>
+void ascend(const T* seeds, const T* radii, const T* directions, index_t m, const T* numer, index_t n_numer,
+            const T* denom, index_t n_denom, int d, double bandwidth, const StepParams& params, T* points,
+            T* log_ratio, std::int32_t* n_iter, std::uint8_t* converged);
+
+// Seconds per evaluation of `points` (all in one pass, the data uploaded once),
+// timed with CUDA events over `repeats` passes after a warm-up: the kernels'
+// cost without the per-call upload and packing (a benchmark hook).
+template <class T>
+double time_kernels(const T* points, index_t m, const T* numer, index_t n_numer, const T* denom, index_t n_denom,
+                    int d, double bandwidth, int repeats);
+
+// Largest d the kernels take.
+int max_features();
+
+struct ProbeResult {
+  bool ok = false;
+  std::string reason;  // empty when ok
+  std::vector<std::string> devices;
+};
+
+// Whether a GPU can run this build's kernels, and why not.
+ProbeResult probe();
+
+std::string build_architectures();
+int runtime_version();
+
+// Test and tuning hooks. A nonzero budget replaces the device's free memory
+// in the chunking decisions (to exercise them on small inputs); 1 or 2 forces
+// the candidates per thread of the width-32 float kernel (0: default).
+void set_memory_budget(std::size_t bytes);
+void set_thread_candidates(int per_thread);
+
+}  // namespace simpor::cuda

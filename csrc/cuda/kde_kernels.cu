@@ -1,0 +1,421 @@
+// Fused streaming kernels for log f and grad log f (paper eq. 9-12) on the GPU.
+//
+// For every candidate x and each class C the kernels keep an online
+// log-sum-exp: a running reference score, the sum of 2^(score - ref) and the
+// weighted sum of the (scaled) points, while the class streams past in
+// shared-memory tiles. No candidate x data matrix is ever formed. Each thread
+// block handles a group of candidates and one segment of one class; a second,
+// tiny kernel merges the segments (split-K) so that small candidate sets still
+// fill the GPU. Design notes: csrc/cuda/README.md.
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "cuda/cuda_check.hpp"
+#include "cuda/kernels.hpp"
+#include "cuda/runtime.hpp"
+
+namespace simpor::cuda {
+namespace {
+
+constexpr double kLn2 = 0.69314718055994530942;
+
+// Packed scores are in log2 units, so weights are powers of two: ex2.approx is
+// one MUFU instruction with ~2 ulp error in float; double uses the libdevice exp2.
+__device__ __forceinline__ float exp2_fast(float v) {
+#ifdef __CUDA_ARCH__
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(v));
+  return y;
+#else
+  return exp2f(v);  // the CPU emulation
+#endif
+}
+__device__ __forceinline__ double exp2_fast(double v) { return exp2(v); }
+
+// A candidate's reference score moves only when a score exceeds it by more than
+// kSlack (log2 units), so weights stay <= 2^8 and the rescaling of the running
+// sums -- a divergent branch -- is rare (flash-attention's lazy rescaling).
+constexpr float kSlack = 8.0f;
+
+// Bytes of data points staged per block in the warp path.
+constexpr int kWarpTileBytes = 16384;
+constexpr int kWarps = 4;  // warps (= candidates) per block in the warp path
+
+// Chunks [first, last) of one class, handled by the blocks with this blockIdx.y.
+template <class T>
+struct Segment {
+  const T* data;
+  int first, last;
+};
+
+template <class T>
+__device__ __forceinline__ Segment<T> segment_of(const EvalArgs<T>& a, int g) {
+  const bool numer = g < a.seg_numer;
+  const long long s = numer ? g : g - a.seg_numer;
+  const long long segs = numer ? a.seg_numer : a.seg_denom;
+  const long long chunks = numer ? a.chunks_numer : a.chunks_denom;
+  return {numer ? a.numer : a.denom, int(s * chunks / segs), int((s + 1) * chunks / segs)};
+}
+
+template <class T>
+__device__ __forceinline__ int candidate_count(const EvalArgs<T>& a) {
+  return a.count ? min(*a.count, a.m) : a.m;
+}
+
+// Copies `bytes` (a multiple of 16) from global to shared memory, 16 bytes per thread and step.
+template <int BYTES, int THREADS>
+__device__ __forceinline__ void stage(void* dst, const void* src) {
+  static_assert(BYTES % 16 == 0, "tiles are whole 16-byte vectors");
+  const uint4* s = static_cast<const uint4*>(src);
+  uint4* d = static_cast<uint4*>(dst);
+#pragma unroll 4
+  for (int v = threadIdx.x; v < BYTES / 16; v += THREADS) d[v] = s[v];
+}
+
+// One packed row (W values) from shared memory into registers, 16 bytes at a time.
+template <int W>
+__device__ __forceinline__ void load_row(const float* src, float (&c)[W]) {
+#pragma unroll
+  for (int q = 0; q < W / 4; ++q) {
+    const float4 v = reinterpret_cast<const float4*>(src)[q];
+    c[4 * q] = v.x, c[4 * q + 1] = v.y, c[4 * q + 2] = v.z, c[4 * q + 3] = v.w;
+  }
+}
+template <int W>
+__device__ __forceinline__ void load_row(const double* src, double (&c)[W]) {
+#pragma unroll
+  for (int q = 0; q < W / 2; ++q) {
+    const double2 v = reinterpret_cast<const double2*>(src)[q];
+    c[2 * q] = v.x, c[2 * q + 1] = v.y;
+  }
+}
+
+// Centred candidate padded to a packed row: x - centre, then -1 in the bias
+// slot (score = x.c - bias), zeros after. Invalid candidates are all zeros.
+template <class T>
+__device__ __forceinline__ T candidate_value(const EvalArgs<T>& a, long long i, int k) {
+  if (k < a.d) return T(double(a.points[i * a.d + k]) - double(a.centre[k]));
+  return k == a.d ? T(-1) : T(0);
+}
+
+template <class T>
+__device__ __forceinline__ double* partial_row(const EvalArgs<T>& a, int g, int i) {
+  return a.partials + (static_cast<long long>(g) * a.m + i) * (a.d + 2);
+}
+
+// ---- thread path: one thread per TM candidates, W <= 64 ----------------------
+//
+// All threads of a block read the same data point at the same time, so the
+// shared-memory loads are broadcasts; x and the running sums stay in
+// registers. Running sums are float over one chunk (64 points) and flushed
+// into float64 sums in shared memory, as KeOps' dtype_acc does.
+template <class T, int W, int TM, int BLOCK>
+__global__ void __launch_bounds__(BLOCK) partials_thread(const EvalArgs<T> a) {
+  SIMPOR_DYNAMIC_SHARED(smem);
+  T* tile = reinterpret_cast<T*>(smem);                                        // kChunk x W
+  double* flushed = reinterpret_cast<double*>(smem + kChunk * W * sizeof(T));  // [TM * W][BLOCK]
+
+  const int count = candidate_count(a);
+  const int base = blockIdx.x * (BLOCK * TM);
+  if (base >= count) return;  // whole block idle: uniform exit before any barrier
+  const Segment<T> seg = segment_of(a, blockIdx.y);
+  const int tid = threadIdx.x;
+
+  T x[TM][W], acc[TM][W], tile_sum[TM], ref[TM];
+  double sum[TM];
+#pragma unroll
+  for (int t = 0; t < TM; ++t) {
+    const int i = base + t * BLOCK + tid;
+#pragma unroll
+    for (int k = 0; k < W; ++k) {
+      x[t][k] = i < count ? candidate_value(a, i, k) : T(0);
+      acc[t][k] = T(0);
+      flushed[(t * W + k) * BLOCK + tid] = 0.0;
+    }
+    tile_sum[t] = T(0);
+    ref[t] = T(-INFINITY);
+    sum[t] = 0.0;
+  }
+
+  for (int chunk = seg.first; chunk < seg.last; ++chunk) {
+    __syncthreads();  // the previous tile is consumed
+    stage<kChunk * W * sizeof(T), BLOCK>(tile, seg.data + static_cast<long long>(chunk) * kChunk * W);
+    __syncthreads();
+#pragma unroll 2
+    for (int j = 0; j < kChunk; ++j) {
+      T c[W];
+      load_row<W>(tile + j * W, c);
+#pragma unroll
+      for (int t = 0; t < TM; ++t) {
+        T s0 = T(0), s1 = T(0);  // two chains halve the FMA latency
+#pragma unroll
+        for (int k = 0; k < W; k += 2) {
+          s0 = fma(x[t][k], c[k], s0);
+          s1 = fma(x[t][k + 1], c[k + 1], s1);
+        }
+        const T s = s0 + s1;
+        if (s > ref[t] + T(kSlack)) {
+          const T f = exp2_fast(ref[t] - s);  // 0 when ref is -inf
+          tile_sum[t] *= f;
+          sum[t] *= double(f);
+#pragma unroll
+          for (int k = 0; k < W; ++k) {
+            acc[t][k] *= f;
+            flushed[(t * W + k) * BLOCK + tid] *= double(f);
+          }
+          ref[t] = s;
+        }
+        const T w = exp2_fast(s - ref[t]);
+        tile_sum[t] += w;
+#pragma unroll
+        for (int k = 0; k < W; ++k) acc[t][k] = fma(w, c[k], acc[t][k]);
+      }
+    }
+#pragma unroll
+    for (int t = 0; t < TM; ++t) {
+      sum[t] += double(tile_sum[t]);
+      tile_sum[t] = T(0);
+#pragma unroll
+      for (int k = 0; k < W; ++k) {
+        flushed[(t * W + k) * BLOCK + tid] += double(acc[t][k]);
+        acc[t][k] = T(0);
+      }
+    }
+  }
+
+#pragma unroll
+  for (int t = 0; t < TM; ++t) {
+    const int i = base + t * BLOCK + tid;
+    if (i >= count) continue;
+    double* out = partial_row(a, blockIdx.y, i);
+    out[0] = double(ref[t]);
+    out[1] = sum[t];
+    for (int k = 0; k < a.d; ++k) out[2 + k] = flushed[(t * W + k) * BLOCK + tid];
+  }
+}
+
+// ---- warp path: one warp per candidate, W = 32 K up to kMaxWidth -------------
+//
+// Lane l holds features l, l + 32, ...; a point's score is the warp sum of the
+// lanes' partial dot products (butterfly, then lane 0's value broadcast so
+// every lane takes the same branch with the same bits).
+template <class T>
+__host__ __device__ constexpr int warp_tile_points(int w) {
+  return kWarpTileBytes / (w * int(sizeof(T))) < kChunk ? kWarpTileBytes / (w * int(sizeof(T))) : kChunk;
+}
+
+// Points whose scores are reduced together: more shuffles in flight where
+// the per-lane work is small, fewer registers where it is large.
+__host__ __device__ constexpr int warp_points_in_flight(int k, int tile_points) {
+  const int want = k <= 2 ? 4 : k <= 4 ? 2 : 1;
+  return want < tile_points ? want : tile_points;
+}
+
+template <class T, int K>
+__global__ void __launch_bounds__(kWarps * 32) partials_warp(const EvalArgs<T> a) {
+  constexpr int W = 32 * K;
+  constexpr int TW = warp_tile_points<T>(W);  // points per staged tile
+  constexpr int P = warp_points_in_flight(K, TW);
+  static_assert(TW >= 1 && kChunk % TW == 0 && TW % P == 0, "tile shape");
+  SIMPOR_DYNAMIC_SHARED(smem);
+  T* tile = reinterpret_cast<T*>(smem);                                    // TW x W
+  double* flushed = reinterpret_cast<double*>(smem + TW * W * sizeof(T));  // [kWarps][K][32]
+
+  const int count = candidate_count(a);
+  if (int(blockIdx.x) * kWarps >= count) return;
+  const Segment<T> seg = segment_of(a, blockIdx.y);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int i = int(blockIdx.x) * kWarps + warp;
+  const bool valid = i < count;
+  double* my_flushed = flushed + warp * K * 32 + lane;
+
+  T x[K], acc[K], tile_sum = T(0), ref = T(-INFINITY);
+  double sum = 0.0;
+#pragma unroll
+  for (int q = 0; q < K; ++q) {
+    x[q] = valid ? candidate_value(a, i, q * 32 + lane) : T(0);
+    acc[q] = T(0);
+    my_flushed[q * 32] = 0.0;
+  }
+
+  for (int chunk = seg.first; chunk < seg.last; ++chunk) {
+    for (int sub = 0; sub < kChunk / TW; ++sub) {
+      __syncthreads();
+      stage<TW * W * sizeof(T), kWarps * 32>(tile, seg.data + (static_cast<long long>(chunk) * kChunk + sub * TW) * W);
+      __syncthreads();
+      for (int j = 0; j < TW; j += P) {
+        T c[P][K], s[P];
+#pragma unroll
+        for (int p = 0; p < P; ++p) {
+          s[p] = T(0);
+#pragma unroll
+          for (int q = 0; q < K; ++q) {
+            c[p][q] = tile[(j + p) * W + q * 32 + lane];
+            s[p] = fma(x[q], c[p][q], s[p]);
+          }
+        }
+#pragma unroll
+        for (int off = 16; off > 0; off /= 2)
+#pragma unroll
+          for (int p = 0; p < P; ++p) s[p] += __shfl_xor_sync(0xffffffffu, s[p], off);
+#pragma unroll
+        for (int p = 0; p < P; ++p) {
+          const T sp = __shfl_sync(0xffffffffu, s[p], 0);
+          if (sp > ref + T(kSlack)) {
+            const T f = exp2_fast(ref - sp);
+            tile_sum *= f;
+            sum *= double(f);
+#pragma unroll
+            for (int q = 0; q < K; ++q) {
+              acc[q] *= f;
+              my_flushed[q * 32] *= double(f);
+            }
+            ref = sp;
+          }
+          const T w = exp2_fast(sp - ref);
+          tile_sum += w;
+#pragma unroll
+          for (int q = 0; q < K; ++q) acc[q] = fma(w, c[p][q], acc[q]);
+        }
+      }
+    }
+    sum += double(tile_sum);
+    tile_sum = T(0);
+#pragma unroll
+    for (int q = 0; q < K; ++q) {
+      my_flushed[q * 32] += double(acc[q]);
+      acc[q] = T(0);
+    }
+  }
+
+  if (!valid) return;
+  double* out = partial_row(a, blockIdx.y, i);
+  if (lane == 0) out[0] = double(ref), out[1] = sum;
+#pragma unroll
+  for (int q = 0; q < K; ++q)
+    if (q * 32 + lane < a.d) out[2 + q * 32 + lane] = my_flushed[q * 32];
+}
+
+// ---- merge: segments -> log f, grad log f ------------------------------------
+template <class T>
+__global__ void merge_segments(const EvalArgs<T> a) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= candidate_count(a)) return;
+  const int first[2] = {0, a.seg_numer}, last[2] = {a.seg_numer, a.seg_numer + a.seg_denom};
+  double top[2], total[2];
+  for (int c = 0; c < 2; ++c) {
+    top[c] = -INFINITY;
+    for (int g = first[c]; g < last[c]; ++g) top[c] = fmax(top[c], partial_row(a, g, i)[0]);
+    total[c] = 0.0;
+    for (int g = first[c]; g < last[c]; ++g) {
+      double* row = partial_row(a, g, i);
+      row[0] = exp2(row[0] - top[c]);  // the segment's scale, reused for its weighted sums
+      total[c] += row[1] * row[0];
+    }
+  }
+  // log f = LSE_B - LSE_A (eq. 12); the log2 units and the candidate's
+  // |x - centre|^2 shift, common to both classes, cancel.
+  a.log_ratio[i] = T(((top[0] - top[1]) + (log2(total[0]) - log2(total[1]))) * kLn2);
+  // grad log f = (mu_B - mu_A) / h^2; the packed points carry 1/h^2 and log2(e).
+  for (int k = 0; k < a.d; ++k) {
+    double mean[2];
+    for (int c = 0; c < 2; ++c) {
+      double s = 0.0;
+      for (int g = first[c]; g < last[c]; ++g) {
+        const double* row = partial_row(a, g, i);
+        s += row[2 + k] * row[0];
+      }
+      mean[c] = s / total[c];
+    }
+    a.grad[static_cast<long long>(i) * a.d + k] = T((mean[0] - mean[1]) * kLn2);
+  }
+}
+
+// ---- dispatch ----------------------------------------------------------------
+
+// Calls f(kernel, threads, shared_bytes) with the partials kernel for `l`.
+template <class T, class F>
+void with_partials_kernel(const Layout& l, F&& f) {
+  using Args = EvalArgs<T>;
+  constexpr bool single = std::is_same<T, float>::value;
+  auto thread = [&](auto kernel, int w, int tm, int block) {
+    f(static_cast<void (*)(Args)>(kernel), block,
+      std::size_t(kChunk) * w * sizeof(T) + std::size_t(block) * tm * w * sizeof(double));
+  };
+  auto warp = [&](auto kernel, int w) {
+    f(static_cast<void (*)(Args)>(kernel), kWarps * 32,
+      std::size_t(warp_tile_points<T>(w)) * w * sizeof(T) + std::size_t(kWarps) * w * sizeof(double));
+  };
+  if (!l.warp) {
+    switch (l.width) {
+      case 4: return thread(partials_thread<T, 4, 1, 128>, 4, 1, 128);
+      case 8: return thread(partials_thread<T, 8, 1, 128>, 8, 1, 128);
+      case 16: return thread(partials_thread<T, 16, 1, 128>, 16, 1, 128);
+      case 32:
+        if constexpr (single) {
+          if (l.tm == 2) return thread(partials_thread<T, 32, 2, 64>, 32, 2, 64);
+        }
+        return thread(partials_thread<T, 32, 1, 128>, 32, 1, 128);
+      case 64:
+        if constexpr (single) return thread(partials_thread<T, 64, 1, 64>, 64, 1, 64);
+        break;
+    }
+  } else {
+    switch (l.width) {
+      case 64:
+        if constexpr (!single) return warp(partials_warp<T, 2>, 64);
+        break;
+      case 128: return warp(partials_warp<T, 4>, 128);
+      case 256: return warp(partials_warp<T, 8>, 256);
+      case 512: return warp(partials_warp<T, 16>, 512);
+      case 1024: return warp(partials_warp<T, 32>, 1024);
+    }
+  }
+  throw std::logic_error("simpor_ext: no CUDA kernel for packed width " + std::to_string(l.width) +
+                         (l.warp ? " (warp path)" : " (thread path)"));
+}
+
+}  // namespace
+
+template <class T>
+void launch_evaluate(const EvalArgs<T>& a, const Layout& l, cudaStream_t stream) {
+  if (a.m <= 0) return;
+  if (l.block * (l.warp ? 1 : l.tm) / (l.warp ? 32 : 1) != l.cands_per_block)
+    throw std::logic_error("simpor_ext: inconsistent CUDA layout");
+  const dim3 grid((a.m + l.cands_per_block - 1) / l.cands_per_block, a.seg_numer + a.seg_denom);
+  with_partials_kernel<T>(l, [&](auto kernel, int threads, std::size_t smem) {
+    if (threads != l.block) throw std::logic_error("simpor_ext: CUDA block size mismatch");
+    SIMPOR_LAUNCH(kernel, grid, threads, smem, stream, a);
+  });
+  check_launch("the partials kernel");
+  constexpr int kMergeThreads = 128;
+  SIMPOR_LAUNCH(merge_segments<T>, (a.m + kMergeThreads - 1) / kMergeThreads, kMergeThreads, 0, stream, a);
+  check_launch("the merge kernel");
+}
+
+template <class T>
+int resident_blocks(const Layout& l) {
+  int blocks = 0;
+  with_partials_kernel<T>(l, [&](auto kernel, int threads, std::size_t smem) {
+    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, smem), "occupancy query");
+  });
+  return blocks > 0 ? blocks : 1;
+}
+
+bool kernels_loadable(cudaError_t* error) {
+  cudaFuncAttributes attr;
+  const cudaError_t e = cudaFuncGetAttributes(&attr, merge_segments<float>);
+  if (error) *error = e;
+  if (e != cudaSuccess) cudaGetLastError();
+  return e == cudaSuccess;
+}
+
+template void launch_evaluate(const EvalArgs<float>&, const Layout&, cudaStream_t);
+template void launch_evaluate(const EvalArgs<double>&, const Layout&, cudaStream_t);
+template int resident_blocks<float>(const Layout&);
+template int resident_blocks<double>(const Layout&);
+
+}  // namespace simpor::cuda

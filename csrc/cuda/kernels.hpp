@@ -1,0 +1,160 @@
+// Interface between the host orchestration (C++) and the CUDA kernels (.cu).
+// Plain C++: no CUDA syntax, so host translation units include it freely.
+#pragma once
+
+#include "cuda/runtime.hpp"
+
+#include "simpor/kde_math.hpp"
+
+namespace simpor::cuda {
+
+// Data are packed in chunks of kChunk points: the padding unit (the last
+// chunk is filled with points whose score is -1e30) and the unit in which a
+// class is split into segments across thread blocks.
+constexpr int kChunk = 64;
+
+// Widest packed row (d features + 1 bias slot, rounded up) the kernels handle.
+constexpr int kMaxWidth = 1024;
+constexpr int kMaxFeatures = kMaxWidth - 1;
+
+// Rows per block of the first pass of the (deterministic) centre reduction.
+constexpr int kCentreRowsPerBlock = 1024;
+
+// Candidates per thread (1 or 2) for the one-thread-per-candidate kernels
+// that have a 2-candidate variant; 0 picks the default.
+struct Tuning {
+  int thread_candidates = 0;
+};
+
+// Which kernel family evaluates a problem of d features.
+//   thread path: width = pow2 >= d + 1 in {4..32} (float: up to 64); one
+//     thread holds `tm` candidates, all threads stream the same data points
+//     (shared-memory broadcast), x and the running sums live in registers.
+//   warp path: width = 32 * pow2 up to kMaxWidth; one warp per candidate, each
+//     lane holds width / 32 features, scores reduced with shuffles.
+struct Layout {
+  int width = 0;            // packed row length (features + bias, padded)
+  bool warp = false;        // warp path
+  int tm = 1;               // candidates per thread (thread path)
+  int block = 128;          // threads per block
+  int cands_per_block = 0;  // candidates per block
+};
+
+inline int next_pow2(int v) {
+  int p = 1;
+  while (p < v) p *= 2;
+  return p;
+}
+
+// Returns a Layout with width 0 when d is too large.
+inline Layout choose_layout(int d, bool single, Tuning tuning = {}) {
+  Layout l;
+  const int need = d + 1;
+  if (need > kMaxWidth) return l;
+  const int thread_max = single ? 64 : 32;
+  if (need <= thread_max) {
+    l.width = next_pow2(need < 4 ? 4 : need);
+    // Two candidates per thread halve the shared-memory loads per FMA; only
+    // where the registers allow it (float, width 32).
+    l.tm = (single && l.width == 32 && tuning.thread_candidates != 1) ? 2 : 1;
+    l.block = l.width * l.tm <= 32 ? 128 : 64;
+    l.cands_per_block = l.block * l.tm;
+  } else {
+    l.width = 32 * next_pow2((need + 31) / 32);
+    l.warp = true;
+    l.block = 128;
+    l.cands_per_block = l.block / 32;
+  }
+  return l;
+}
+
+template <class T>
+struct EvalArgs {
+  const T* points;        // candidates in the caller's coordinates, (m, d)
+  const int* count;       // device-side number of candidates, or nullptr for m
+  int m;                  // host-side upper bound of the count; row stride of `partials`
+  int d;
+  const T* centre;        // (d) the data centre subtracted from candidates
+  const T* numer;         // packed class B, (chunks_numer * kChunk, width)
+  const T* denom;         // packed contrast set A, (chunks_denom * kChunk, width)
+  int chunks_numer, chunks_denom;
+  int seg_numer, seg_denom;  // segments per class (grid.y = their sum)
+  double* partials;       // (seg_numer + seg_denom, m, d + 2): ref, sum, weighted[d]
+  T* log_ratio;           // (m)
+  T* grad;                // (m, d)
+};
+
+// Streams both classes past the candidates (partials) and merges the
+// segments into log f and grad log f. Asynchronous on `stream`.
+template <class T>
+void launch_evaluate(const EvalArgs<T>& args, const Layout& layout, cudaStream_t stream);
+
+// Resident blocks per multiprocessor of the partials kernel for `layout`.
+template <class T>
+int resident_blocks(const Layout& layout);
+
+// Whether this build holds a kernel image the current device can run;
+// `error` receives the runtime's answer when not.
+bool kernels_loadable(cudaError_t* error);
+
+// ---- data preparation -----------------------------------------------------------
+
+// centre = T(mean of the rows of numer and denom), summed in float64 in a fixed
+// order; `partial` holds (ceil(n_numer / kCentreRowsPerBlock) +
+// ceil(n_denom / kCentreRowsPerBlock)) x d doubles.
+template <class T>
+void launch_centre(const T* numer, long long n_numer, const T* denom, long long n_denom, int d, double* partial,
+                   T* centre, cudaStream_t stream);
+
+// Packs n rows of d values into `padded_rows` rows of `width` (a whole number
+// of kChunk): (b - centre) * scale, the bias |b - centre|^2 * scale / 2 at
+// column d, zeros after; rows past n carry the bias `pad` (weight 0).
+template <class T>
+void launch_pack(const T* rows, long long n, long long padded_rows, int d, int width, const T* centre, double scale,
+                 double pad, T* packed, cudaStream_t stream);
+
+// ---- Algorithm 1 --------------------------------------------------------------
+
+template <class T>
+struct SeedState {
+  const T* seeds;    // (m, d) sphere centres
+  const T* radii;    // (m)
+  T* u;              // (m, d) current unit direction
+  T* points;         // (m, d) current point seed + r u
+  T* grad;           // (m, d) grad log f at the current point
+  T* tangent;        // (m, d) scratch
+  T* log_ratio;      // (m) log f at the current point
+  double* angle;     // (m) current rotation angle
+  int* status;       // (m) SeedStatus
+  int* n_iter;       // (m) trials so far
+  int m;
+  int d;
+};
+
+// Trials of one round, compacted: entry a belongs to seed `seed[a]`.
+template <class T>
+struct TrialList {
+  int* seed;   // (capacity)
+  int* count;  // device counter
+  T* u;        // (capacity, d) trial direction
+  T* p;        // (capacity, d) trial point
+};
+
+// points = seeds + radii * u for every seed.
+template <class T>
+void launch_place(const SeedState<T>& s, cudaStream_t stream);
+
+// Initial status of each seed (evaluated at its start point) and the first
+// round of trials appended to `out` (whose count must be zero).
+template <class T>
+void launch_start(const SeedState<T>& s, const StepParams& params, const TrialList<T>& out, cudaStream_t stream);
+
+// Accepts or rejects the trials of `in` (log f and gradient evaluated into
+// trial_f / trial_grad at the same positions), updates each seed's angle and
+// status, and appends the next trial of every still-active seed to `out`.
+// `bound` is a host-side upper bound of in.count.
+template <class T>
+void launch_step(const SeedState<T>& s, const StepParams& params, const TrialList<T>& in, const T* trial_f,
+                 const T* trial_grad, int bound, const TrialList<T>& out, cudaStream_t stream);
+
+}  // namespace simpor::cuda
