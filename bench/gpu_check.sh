@@ -68,6 +68,7 @@ if mb:
 kc = load(os.path.join(out, "kernels_cuda.json"))
 if kc:
     s["kernels_cuda"] = kc.get("rows")
+    s["end_to_end"] = kc.get("end_to_end")
 with open(os.path.join(out, "summary.json"), "w") as fh:
     json.dump(s, fh, indent=2)
 EOF
@@ -204,7 +205,7 @@ sys.exit(1 if any("error" in c for c in out["cases"]) else 0)
 EOF
 run_step microbench 150 bash -c "cd /tmp && $PY '$logs/microbench.py' '$out/microbench.json'"
 
-run_step kernels_bench 200 "$PY" bench/kernels.py --device cuda --json "$out/kernels_cuda.json"
+run_step kernels_bench 240 "$PY" bench/kernels.py --device cuda --e2e --json "$out/kernels_cuda.json"
 
 cat >"$logs/small_case.py" <<'EOF'
 """Small runs of every kernel family and code path, for compute-sanitizer."""
@@ -275,5 +276,6 @@ for c in s.get("microbench", []):
               f"mean n_iter {c['mean_n_iter']:.1f}  converged {c['converged']:.2f}")
 for r in s.get("kernels_cuda") or []:
     print("kernels.py:", {k: (f"{v:.3e}" if isinstance(v, float) else v) for k, v in r.items()})
+print("end-to-end balance:", s.get("end_to_end"))
 print("all steps ok:", s["all_ok"])
 EOF
