@@ -203,7 +203,6 @@ with open(sys.argv[1], "w") as fh:
     json.dump(out, fh, indent=2)
 sys.exit(1 if any("error" in c for c in out["cases"]) else 0)
 EOF
-run_step microbench 150 bash -c "cd /tmp && $PY '$logs/microbench.py' '$out/microbench.json'"
 
 run_step kernels_bench 240 "$PY" bench/kernels.py --device cuda --e2e --json "$out/kernels_cuda.json"
 
@@ -247,6 +246,7 @@ sanitize() {
     "$PY" "$logs/small_case.py"
 }
 run_step memcheck 150 bash -c "$(declare -f sanitize); logs='$logs' PY='$PY'; cd /tmp && sanitize memcheck --leak-check no"
+run_step microbench 150 bash -c "cd /tmp && $PY '$logs/microbench.py' '$out/microbench.json'"
 run_step racecheck 120 bash -c "$(declare -f sanitize); logs='$logs' PY='$PY'; cd /tmp && sanitize racecheck"
 
 # Registers, spills and SASS of the kernels, for reading offline.
