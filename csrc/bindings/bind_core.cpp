@@ -10,40 +10,24 @@ namespace {
 
 template <class T>
 py::tuple log_ratio_grad(carray<T> points, carray<T> numer, carray<T> denom, double bandwidth, int n_threads) {
-  const index_t d = points.ndim() == 2 ? points.shape(1) : -1;
-  const index_t m = check_matrix(points, "points", -1, -1);
-  check_sets(numer, denom, d);
-  carray<T> log_ratio(m);
-  carray<T> grad({m, d});
-  {
-    py::gil_scoped_release release;
-    const auto pb = cpu::make_problem(numer.data(), numer.shape(0), denom.data(), denom.shape(0), int(d), bandwidth);
-    cpu::evaluate(pb, points.data(), m, log_ratio.mutable_data(), grad.mutable_data(), n_threads);
-  }
-  return py::make_tuple(log_ratio, grad);
+  return log_ratio_grad_call(points, numer, denom, no_extra_checks, [&](const CallShape& s, T* lr, T* grad) {
+    const auto pb = cpu::make_problem(numer.data(), s.n_numer, denom.data(), s.n_denom, int(s.d), bandwidth);
+    cpu::evaluate(pb, points.data(), s.m, lr, grad, n_threads);
+  });
 }
 
 template <class T>
 py::tuple ascend(carray<T> seeds, carray<T> radii, carray<T> directions, carray<T> numer, carray<T> denom,
                  double bandwidth, int max_iter, double step, double tol, double grow, const std::string& rule,
                  int n_threads) {
-  const index_t d = seeds.ndim() == 2 ? seeds.shape(1) : -1;
-  const index_t m = check_matrix(seeds, "seeds", -1, -1);
-  check_vector(radii, "radii", m);
-  check_matrix(directions, "directions", m, d);
-  check_sets(numer, denom, d);
   const StepParams params = step_params(max_iter, step, tol, grow, rule);
-  carray<T> points({m, d});
-  carray<T> log_ratio(m);
-  py::array_t<std::int32_t> n_iter(m);
-  py::array_t<bool> converged(m);
-  {
-    py::gil_scoped_release release;
-    const auto pb = cpu::make_problem(numer.data(), numer.shape(0), denom.data(), denom.shape(0), int(d), bandwidth);
-    cpu::ascend(pb, seeds.data(), radii.data(), directions.data(), m, params, n_threads, points.mutable_data(),
-                log_ratio.mutable_data(), n_iter.mutable_data(), reinterpret_cast<std::uint8_t*>(converged.mutable_data()));
-  }
-  return py::make_tuple(points, log_ratio, n_iter, converged);
+  return ascend_call(seeds, radii, directions, numer, denom, no_extra_checks,
+                     [&](const CallShape& s, T* points, T* lr, std::int32_t* n_iter, std::uint8_t* converged) {
+                       const auto pb = cpu::make_problem(numer.data(), s.n_numer, denom.data(), s.n_denom,
+                                                         int(s.d), bandwidth);
+                       cpu::ascend(pb, seeds.data(), radii.data(), directions.data(), s.m, params, n_threads,
+                                   points, lr, n_iter, converged);
+                     });
 }
 
 py::dict build_info() {

@@ -22,45 +22,30 @@ void check_bandwidth(double h) {
   if (!(std::isfinite(h) && h > 0)) throw py::value_error("bandwidth must be a finite number > 0, got " + std::to_string(h));
 }
 
+void check_call(const CallShape& s) {
+  check_features(s.d);
+}
+
 template <class T>
 py::tuple log_ratio_grad(carray<T> points, carray<T> numer, carray<T> denom, double bandwidth) {
-  const index_t d = points.ndim() == 2 ? points.shape(1) : -1;
-  const index_t m = check_matrix(points, "points", -1, -1);
-  check_sets(numer, denom, d);
-  check_features(d);
   check_bandwidth(bandwidth);
-  carray<T> log_ratio(m);
-  carray<T> grad({m, d});
-  {
-    py::gil_scoped_release release;
-    cuda::log_ratio_grad(points.data(), m, numer.data(), numer.shape(0), denom.data(), denom.shape(0), int(d),
-                         bandwidth, log_ratio.mutable_data(), grad.mutable_data());
-  }
-  return py::make_tuple(log_ratio, grad);
+  return log_ratio_grad_call(points, numer, denom, check_call, [&](const CallShape& s, T* lr, T* grad) {
+    cuda::log_ratio_grad(points.data(), s.m, numer.data(), s.n_numer, denom.data(), s.n_denom, int(s.d), bandwidth,
+                         lr, grad);
+  });
 }
 
 template <class T>
 py::tuple ascend(carray<T> seeds, carray<T> radii, carray<T> directions, carray<T> numer, carray<T> denom,
                  double bandwidth, int max_iter, double step, double tol, double grow, const std::string& rule) {
-  const index_t d = seeds.ndim() == 2 ? seeds.shape(1) : -1;
-  const index_t m = check_matrix(seeds, "seeds", -1, -1);
-  check_vector(radii, "radii", m);
-  check_matrix(directions, "directions", m, d);
-  check_sets(numer, denom, d);
-  check_features(d);
   check_bandwidth(bandwidth);
   const StepParams params = step_params(max_iter, step, tol, grow, rule);
-  carray<T> points({m, d});
-  carray<T> log_ratio(m);
-  py::array_t<std::int32_t> n_iter(m);
-  py::array_t<bool> converged(m);
-  {
-    py::gil_scoped_release release;
-    cuda::ascend(seeds.data(), radii.data(), directions.data(), m, numer.data(), numer.shape(0), denom.data(),
-                 denom.shape(0), int(d), bandwidth, params, points.mutable_data(), log_ratio.mutable_data(),
-                 n_iter.mutable_data(), reinterpret_cast<std::uint8_t*>(converged.mutable_data()));
-  }
-  return py::make_tuple(points, log_ratio, n_iter, converged);
+  return ascend_call(seeds, radii, directions, numer, denom, check_call,
+                     [&](const CallShape& s, T* points, T* lr, std::int32_t* n_iter, std::uint8_t* converged) {
+                       cuda::ascend(seeds.data(), radii.data(), directions.data(), s.m, numer.data(), s.n_numer,
+                                    denom.data(), s.n_denom, int(s.d), bandwidth, params, points, lr, n_iter,
+                                    converged);
+                     });
 }
 
 template <class T>

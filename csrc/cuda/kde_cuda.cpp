@@ -164,6 +164,34 @@ int plan_capacity(index_t m, std::size_t available, std::size_t per_item, std::s
   return int(std::min<std::size_t>({fit, std::size_t(m), std::size_t(std::numeric_limits<int>::max() / 2)}));
 }
 
+// Device bytes per candidate of an evaluation: the point, its gradient, its log f.
+template <class T>
+constexpr std::size_t candidate_bytes(int d) {
+  return sizeof(T) * (2 * std::size_t(d) + 1);
+}
+
+// The packed data on the device and how many candidates (or seeds) of
+// `per_item` bytes fit beside them in one chunk.
+template <class T>
+struct Plan {
+  Problem<T> pb;
+  std::size_t extra_rows = 0;  // partial rows shared by the evaluator
+  int capacity = 0;
+};
+
+template <class T>
+Plan<T> plan_call(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d, double bandwidth,
+                  index_t m, std::size_t per_item, const char* what, cudaStream_t stream) {
+  Plan<T> plan;
+  std::size_t available = available_bytes();
+  plan.pb = upload_problem(numer, n_numer, denom, n_denom, d, bandwidth, available, stream);
+  available -= plan.pb.bytes;
+  const std::size_t row_bytes = std::size_t(d + 2) * sizeof(double);
+  plan.extra_rows = Evaluator<T>::extra_rows(plan.pb, available, row_bytes);
+  plan.capacity = plan_capacity(m, available, per_item, row_bytes, plan.extra_rows, what);
+  return plan;
+}
+
 // Host memory the device writes the active count into, read a few rounds later.
 class PinnedInts {
  public:
@@ -256,16 +284,12 @@ void log_ratio_grad(const T* points, index_t m, const T* numer, index_t n_numer,
   if (m == 0) return;
   require_gpu();
   Stream stream;
-  std::size_t available = available_bytes();
-  const Problem<T> pb = upload_problem(numer, n_numer, denom, n_denom, d, bandwidth, available, stream.get());
-  available -= pb.bytes;
-  const std::size_t row_bytes = std::size_t(d + 2) * sizeof(double);
-  const std::size_t extra = Evaluator<T>::extra_rows(pb, available, row_bytes);
-  const int cap = plan_capacity(m, available, sizeof(T) * (2 * std::size_t(d) + 1), row_bytes, extra, "candidate");
   const cudaStream_t s = stream.get();
+  const Plan<T> plan = plan_call(numer, n_numer, denom, n_denom, d, bandwidth, m, candidate_bytes<T>(d), "candidate", s);
+  const int cap = plan.capacity;
   DeviceBuffer<T> p(std::size_t(cap) * d, "candidates", s), lr(cap, "log ratios", s),
       g(std::size_t(cap) * d, "gradients", s);
-  const Evaluator<T> eval(pb, std::size_t(kSegmentsPerCandidate) * cap + extra, s);
+  const Evaluator<T> eval(plan.pb, std::size_t(kSegmentsPerCandidate) * cap + plan.extra_rows, s);
   for (index_t first = 0; first < m; first += cap) {
     const int n = int(std::min<index_t>(cap, m - first));
     p.upload(points + first * d, std::size_t(n) * d);
@@ -283,14 +307,11 @@ void ascend(const T* seeds, const T* radii, const T* directions, index_t m, cons
   if (m == 0) return;
   require_gpu();
   Stream stream;
-  std::size_t available = available_bytes();
-  const Problem<T> pb = upload_problem(numer, n_numer, denom, n_denom, d, bandwidth, available, stream.get());
-  available -= pb.bytes;
-  const std::size_t row_bytes = std::size_t(d + 2) * sizeof(double);
-  const std::size_t extra = Evaluator<T>::extra_rows(pb, available, row_bytes);
-  const int cap = plan_capacity(m, available, AscentBuffers<T>::bytes_per_seed(d), row_bytes, extra, "seed");
+  const Plan<T> plan = plan_call(numer, n_numer, denom, n_denom, d, bandwidth, m,
+                                 AscentBuffers<T>::bytes_per_seed(d), "seed", stream.get());
+  const int cap = plan.capacity;
   AscentBuffers<T> b(cap, d, stream.get());
-  const Evaluator<T> eval(pb, std::size_t(kSegmentsPerCandidate) * cap + extra, stream.get());
+  const Evaluator<T> eval(plan.pb, std::size_t(kSegmentsPerCandidate) * cap + plan.extra_rows, stream.get());
   std::vector<int> status(cap);
   static_assert(sizeof(int) == sizeof(std::int32_t), "n_iter is written as int");
   for (index_t first = 0; first < m; first += cap) {
@@ -316,15 +337,10 @@ double time_kernels(const T* points, index_t m, const T* numer, index_t n_numer,
   require_gpu();
   Stream stream;
   const cudaStream_t s = stream.get();
-  std::size_t available = available_bytes();
-  const Problem<T> pb = upload_problem(numer, n_numer, denom, n_denom, d, bandwidth, available, s);
-  available -= pb.bytes;
-  const std::size_t row_bytes = std::size_t(d + 2) * sizeof(double);
-  const std::size_t extra = Evaluator<T>::extra_rows(pb, available, row_bytes);
-  const int cap = plan_capacity(m, available, sizeof(T) * (2 * std::size_t(d) + 1), row_bytes, extra, "candidate");
-  if (cap < m) throw std::invalid_argument("time_kernels: the candidates do not fit on the device at once");
+  const Plan<T> plan = plan_call(numer, n_numer, denom, n_denom, d, bandwidth, m, candidate_bytes<T>(d), "candidate", s);
+  if (plan.capacity < m) throw std::invalid_argument("time_kernels: the candidates do not fit on the device at once");
   DeviceBuffer<T> p(std::size_t(m) * d, "candidates", s), lr(m, "log ratios", s), g(std::size_t(m) * d, "gradients", s);
-  const Evaluator<T> eval(pb, std::size_t(kSegmentsPerCandidate) * m + extra, s);
+  const Evaluator<T> eval(plan.pb, std::size_t(kSegmentsPerCandidate) * m + plan.extra_rows, s);
   p.upload(points, std::size_t(m) * d);
   eval.run(p.get(), nullptr, int(m), lr.get(), g.get(), s);  // warm-up
   cudaEvent_t start = nullptr, stop = nullptr;
