@@ -3,22 +3,12 @@ import numpy as np
 import pytest
 
 import reference as ref
+from problems import ascent_problem
 from simpor_ext import kernels
 
 
-def unit_rows(rng, m, d, dtype=np.float64):
-    u = rng.normal(size=(m, d))
-    return (u / np.linalg.norm(u, axis=1, keepdims=True)).astype(dtype)
-
-
 def problem(seed=0, m=40, d=4, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    numer = rng.normal(size=(60, d)) + 0.8
-    denom = rng.normal(size=(240, d))
-    seeds = numer[rng.integers(0, 60, m)]
-    radii = rng.uniform(0.05, 0.8, m)
-    dirs = unit_rows(rng, m, d)
-    return [a.astype(dtype) for a in (seeds, radii, dirs, numer, denom)] + [0.6]
+    return ascent_problem(seed, m, d, dtype=dtype)
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 1e-5)])

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 import reference as ref
+from problems import ascent_problem, make_problem
 import simpor_ext
 from simpor_ext import _backend, kernels
 
@@ -33,28 +34,6 @@ EMULATED = GPU and any("emulator" in name for name in INFO["cuda_devices"])
 needs_gpu = pytest.mark.skipif(not GPU, reason=f"no usable GPU: {INFO['cuda_reason']}")
 needs_no_gpu = pytest.mark.skipif(GPU, reason="a GPU is available")
 needs_module = pytest.mark.skipif(CUDA is None, reason="simpor_ext was built without the _cuda extension")
-
-
-def make_problem(rng, m, n_b, n_a, d, dtype=np.float64, shift=0.5):
-    points = rng.normal(size=(m, d))
-    numer = rng.normal(size=(n_b, d)) + shift
-    denom = rng.normal(size=(n_a, d))
-    return [a.astype(dtype) for a in (points, numer, denom)]
-
-
-def unit_rows(rng, m, d):
-    u = rng.normal(size=(m, d))
-    return u / np.linalg.norm(u, axis=1, keepdims=True)
-
-
-def ascent_problem(seed=0, m=40, d=4, n_b=60, n_a=240, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    numer = rng.normal(size=(n_b, d)) + 0.8
-    denom = rng.normal(size=(n_a, d))
-    seeds = numer[rng.integers(0, n_b, m)]
-    radii = rng.uniform(0.05, 0.8, m)
-    dirs = unit_rows(rng, m, d)
-    return [a.astype(dtype) for a in (seeds, radii, dirs, numer, denom)] + [0.6]
 
 
 def both(fn, *args, **kw):
@@ -216,31 +195,6 @@ def test_extreme_bandwidths(h, dtype):
 
 
 @needs_gpu
-def test_no_underflow_where_a_naive_kde_fails():
-    rng = np.random.default_rng(11)
-    points, numer, denom = make_problem(rng, 16, 100, 300, 30)
-    lr, g = kernels.log_ratio_grad(points, numer, denom, 0.1, device="cuda")
-    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, 0.1)
-    assert ref.rel_err(lr, want_lr) < 1e-10 and ref.rel_err(g, want_g) < 1e-10
-
-
-@needs_gpu
-def test_gradient_matches_central_differences():
-    rng = np.random.default_rng(7)
-    points, numer, denom = make_problem(rng, 5, 40, 60, 6)
-    h, eps = 0.8, 1e-5
-    _, g = kernels.log_ratio_grad(points, numer, denom, h, device="cuda")
-    fd = np.empty_like(g)
-    for k in range(points.shape[1]):
-        e = np.zeros(points.shape[1])
-        e[k] = eps
-        hi, _ = kernels.log_ratio_grad(points + e, numer, denom, h, device="cuda")
-        lo, _ = kernels.log_ratio_grad(points - e, numer, denom, h, device="cuda")
-        fd[:, k] = (hi - lo) / (2 * eps)
-    assert ref.rel_err(g, fd) < 1e-7
-
-
-@needs_gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_far_data_keeps_precision(dtype):
     rng = np.random.default_rng(5)
@@ -261,14 +215,6 @@ def test_same_inputs_same_bytes(dtype):
     one = kernels.log_ratio_grad(points, numer, denom, 0.7, device="cuda")
     two = kernels.log_ratio_grad(points, numer, denom, 0.7, device="cuda")
     assert all(a.tobytes() == b.tobytes() for a, b in zip(one, two))
-
-
-@needs_gpu
-def test_empty_points():
-    rng = np.random.default_rng(8)
-    _, numer, denom = make_problem(rng, 1, 5, 5, 3)
-    lr, g = kernels.log_ratio_grad(np.empty((0, 3)), numer, denom, 1.0, device="cuda")
-    assert lr.shape == (0,) and g.shape == (0, 3)
 
 
 @needs_gpu

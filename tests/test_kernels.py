@@ -3,16 +3,10 @@ import numpy as np
 import pytest
 
 import reference as ref
+from problems import DEVICES, make_problem
 from simpor_ext import kernels
 
 TOL = {np.float64: 1e-10, np.float32: 1e-4}
-
-
-def make_problem(rng, m, n_b, n_a, d, dtype=np.float64, shift=0.5):
-    points = rng.normal(size=(m, d))
-    numer = rng.normal(size=(n_b, d)) + shift
-    denom = rng.normal(size=(n_a, d))
-    return [a.astype(dtype) for a in (points, numer, denom)]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -30,17 +24,18 @@ def test_matches_reference(dtype, d):
     assert ref.rel_err(g, want_g) <= TOL[dtype]
 
 
-def test_gradient_matches_central_differences():
+@pytest.mark.parametrize("device", DEVICES)
+def test_gradient_matches_central_differences(device):
     rng = np.random.default_rng(7)
     points, numer, denom = make_problem(rng, 5, 40, 60, 6)
     h, eps = 0.8, 1e-5
-    _, g = kernels.log_ratio_grad(points, numer, denom, h, device="cpu")
+    _, g = kernels.log_ratio_grad(points, numer, denom, h, device=device)
     fd = np.empty_like(g)
     for k in range(points.shape[1]):
         e = np.zeros(points.shape[1])
         e[k] = eps
-        hi, _ = kernels.log_ratio_grad(points + e, numer, denom, h, device="cpu")
-        lo, _ = kernels.log_ratio_grad(points - e, numer, denom, h, device="cpu")
+        hi, _ = kernels.log_ratio_grad(points + e, numer, denom, h, device=device)
+        lo, _ = kernels.log_ratio_grad(points - e, numer, denom, h, device=device)
         fd[:, k] = (hi - lo) / (2 * eps)
     assert ref.rel_err(g, fd) < 1e-7
 
@@ -57,13 +52,14 @@ def test_extreme_bandwidths_finite_and_correct(h, dtype):
     assert ref.rel_err(g, want_g) <= TOL[dtype]
 
 
-def test_no_underflow_where_the_authors_kde_fails():
+@pytest.mark.parametrize("device", DEVICES)
+def test_no_underflow_where_the_authors_kde_fails(device):
     # d = 30, h = 0.1: every kernel value is below 1e-300, a naive ratio is 0/0.
     rng = np.random.default_rng(11)
     points, numer, denom = make_problem(rng, 16, 100, 300, 30)
     naive = np.exp(-((points[:, None] - numer[None]) ** 2).sum(-1) / (2 * 0.01)).sum(1)
     assert np.all(naive == 0.0)
-    lr, g = kernels.log_ratio_grad(points, numer, denom, 0.1, device="cpu")
+    lr, g = kernels.log_ratio_grad(points, numer, denom, 0.1, device=device)
     want_lr, want_g = ref.log_ratio_grad(points, numer, denom, 0.1)
     assert np.all(np.isfinite(lr)) and ref.rel_err(lr, want_lr) < 1e-10
     assert ref.rel_err(g, want_g) < 1e-10
@@ -110,10 +106,11 @@ def test_mixed_and_integer_dtypes_compute_in_float64():
     assert ref.rel_err(lr, ref.log_ratio(points.astype(np.float32), numer, denom.astype(int), 1.0)) < 1e-10
 
 
-def test_empty_points():
+@pytest.mark.parametrize("device", DEVICES)
+def test_empty_points(device):
     rng = np.random.default_rng(8)
     _, numer, denom = make_problem(rng, 1, 5, 5, 3)
-    lr, g = kernels.log_ratio_grad(np.empty((0, 3)), numer, denom, 1.0, device="cpu")
+    lr, g = kernels.log_ratio_grad(np.empty((0, 3)), numer, denom, 1.0, device=device)
     assert lr.shape == (0,) and g.shape == (0, 3)
 
 

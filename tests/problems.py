@@ -1,0 +1,37 @@
+"""Random test problems shared by the kernel, ascent and CUDA tests."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import simpor_ext
+
+_INFO = simpor_ext.device_info()
+
+# Backends to run a kernel test on; "cuda" skips with the reason when no GPU.
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not _INFO["cuda_available"], reason=f"no usable GPU: {_INFO['cuda_reason']}"))]
+
+
+def make_problem(rng, m, n_b, n_a, d, dtype=np.float64, shift=0.5):
+    """Candidates, class B (shifted) and contrast set A, all standard normal."""
+    points = rng.normal(size=(m, d))
+    numer = rng.normal(size=(n_b, d)) + shift
+    denom = rng.normal(size=(n_a, d))
+    return [a.astype(dtype) for a in (points, numer, denom)]
+
+
+def unit_rows(rng, m, d, dtype=np.float64):
+    u = rng.normal(size=(m, d))
+    return (u / np.linalg.norm(u, axis=1, keepdims=True)).astype(dtype)
+
+
+def ascent_problem(seed=0, m=40, d=4, n_b=60, n_a=240, dtype=np.float64):
+    """Seeds drawn from class B, radii, unit directions, B, A and a bandwidth."""
+    rng = np.random.default_rng(seed)
+    numer = rng.normal(size=(n_b, d)) + 0.8
+    denom = rng.normal(size=(n_a, d))
+    seeds = numer[rng.integers(0, n_b, m)]
+    radii = rng.uniform(0.05, 0.8, m)
+    dirs = unit_rows(rng, m, d)
+    return [a.astype(dtype) for a in (seeds, radii, dirs, numer, denom)] + [0.6]
