@@ -254,7 +254,7 @@ def make_figures(args: argparse.Namespace, catalogue: dict, methods: list[str], 
     if len(summary["per_dataset"]) > 1:
         figures.rank_bars(summary, methods, out / "mean_ranks.png")
         if "simpor" in methods and len(methods) > 1:
-            figures.f1_deltas(summary, out / "f1_simpor_minus_best_other.png")
+            figures.f1_deltas(summary, out / "f1_simpor_deltas.png")
     return info
 
 
@@ -309,6 +309,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     methods = [m for m in ev.METHODS if m in args.methods]
     log.info("%d data sets x %d trials x %d methods -> %s", len(specs), args.trials, len(methods), out)
 
+    versions = _versions()  # before the run: the commit may move while it goes
+    previous_wall = 0.0
+    if args.resume and (out / "results.json").exists():
+        try:
+            previous_wall = float(json.loads((out / "results.json").read_text())["settings"]["evaluation_wall_s"])
+        except (KeyError, TypeError, ValueError):
+            pass
     t0 = time.perf_counter()
     kept: dict = {}
     records = run_all(args, specs, out, kept)
@@ -331,8 +338,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         "n_datasets": len(specs),
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
-        "versions": _versions(),
-        "evaluation_wall_s": round(eval_s, 1),
+        "versions": versions,
+        "evaluation_wall_s": round(previous_wall + eval_s, 1),
     }
     fig_info = {}
     if not args.no_figures:

@@ -30,7 +30,7 @@ def test_quick_run_end_to_end(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
     for name in ("results.md", "results.json", "fig3_moon_boundaries.png", "fig4_pca_hdr_breast_cancer_ir7.png",
-                 "mean_ranks.png", "f1_simpor_minus_best_other.png"):
+                 "mean_ranks.png", "f1_simpor_deltas.png"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
 
     payload = json.loads((out / "results.json").read_text())
