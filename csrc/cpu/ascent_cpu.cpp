@@ -138,9 +138,9 @@ void ascend(const KdeProblem<T>& pb, const T* seeds, const T* radii, const T* di
                    std::vector<T>(directions, directions + m * pb.d), std::vector<T>(m * pb.d)};
   // One parallel region for the whole ascent: no join per trial, which costs
   // dearly when the machine is oversubscribed.
-  const int threads = int(std::min<index_t>(resolve_threads(n_threads), (m + kSlots - 1) / kSlots));
+  const int workers = int(std::clamp<index_t>((m + kSlots - 1) / kSlots, 1, resolve_threads(n_threads)));
   parallel_dynamic(
-      std::max(threads, 1), std::max(threads, 1), [&] { return AscentWorker<T>(job); },
+      workers, workers, [&] { return AscentWorker<T>(job); },
       [](index_t, AscentWorker<T>& worker) { worker.run(); });
 }
 
