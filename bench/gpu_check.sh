@@ -111,10 +111,15 @@ run_step pytest 240 "$PY" -m pytest tests/test_cuda.py tests/test_kernels.py -q 
 
 cat >"$logs/microbench.py" <<'EOF'
 """Kernel timings: device-only (CUDA events, data uploaded once) and per call."""
-import json, sys, time
+import json, os, sys, time
 import numpy as np
 import simpor_ext
 from simpor_ext import _backend, kernels
+
+root = os.environ["SIMPOR_ROOT"]
+sys.path[:0] = [os.path.join(root, "bench"), os.path.join(root, "tests")]
+from kernels import best_time  # bench/kernels.py
+from reference import rel_err as rel  # tests/reference.py
 
 cu = _backend._cuda
 out = {"device_info": simpor_ext.device_info(), "cases": []}
@@ -128,21 +133,6 @@ def data(n, d, m, dtype, n_b=492):
     return [a.astype(dtype) for a in (pts, numer, denom)]
 
 
-def best(fn, repeat=3):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
-def rel(a, b):
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
-
-
 def case(name, n, d, m, dtype, per_thread=0, repeat=5):
     row = dict(name=name, n=n, d=d, m=m, dtype=np.dtype(dtype).name, per_thread=per_thread)
     try:
@@ -151,7 +141,7 @@ def case(name, n, d, m, dtype, per_thread=0, repeat=5):
         cu._set_thread_candidates(per_thread)
         timer = cu._time_kernels_f32 if dtype == np.float32 else cu._time_kernels_f64
         row["kernel_s"] = timer(pts, numer, denom, h, repeat)
-        row["call_s"] = best(lambda: kernels.log_ratio_grad(pts, numer, denom, h, device="cuda"))
+        row["call_s"] = best_time(lambda: kernels.log_ratio_grad(pts, numer, denom, h, device="cuda"), 3)
         row["kernel_pairs_per_s"] = m * n / row["kernel_s"]
         row["call_pairs_per_s"] = m * n / row["call_s"]
         k = min(m, 256)
@@ -246,7 +236,7 @@ sanitize() {
     "$PY" "$logs/small_case.py"
 }
 run_step memcheck 150 bash -c "$(declare -f sanitize); logs='$logs' PY='$PY'; cd /tmp && sanitize memcheck --leak-check no"
-run_step microbench 150 bash -c "cd /tmp && $PY '$logs/microbench.py' '$out/microbench.json'"
+run_step microbench 150 bash -c "cd /tmp && SIMPOR_ROOT='$root' $PY '$logs/microbench.py' '$out/microbench.json'"
 run_step racecheck 120 bash -c "$(declare -f sanitize); logs='$logs' PY='$PY'; cd /tmp && sanitize racecheck"
 
 # Registers, spills and SASS of the kernels, for reading offline.
