@@ -11,7 +11,8 @@ namespace {
 template <class T>
 py::tuple log_ratio_grad(carray<T> points, carray<T> numer, carray<T> denom, double bandwidth, int n_threads) {
   return log_ratio_grad_call(points, numer, denom, no_extra_checks, [&](const CallShape& s, T* lr, T* grad) {
-    const auto pb = cpu::make_problem(numer.data(), s.n_numer, denom.data(), s.n_denom, int(s.d), bandwidth);
+    const auto pb =
+        cpu::make_problem(numer.data(), s.n_numer, denom.data(), s.n_denom, int(s.d), bandwidth, n_threads);
     cpu::evaluate(pb, points.data(), s.m, lr, grad, n_threads);
   });
 }
@@ -24,7 +25,7 @@ py::tuple ascend(carray<T> seeds, carray<T> radii, carray<T> directions, carray<
   return ascend_call(seeds, radii, directions, numer, denom, no_extra_checks,
                      [&](const CallShape& s, T* points, T* lr, std::int32_t* n_iter, std::uint8_t* converged) {
                        const auto pb = cpu::make_problem(numer.data(), s.n_numer, denom.data(), s.n_denom,
-                                                         int(s.d), bandwidth);
+                                                         int(s.d), bandwidth, n_threads);
                        cpu::ascend(pb, seeds.data(), radii.data(), directions.data(), s.m, params, n_threads,
                                    points, lr, n_iter, converged);
                      });

@@ -5,6 +5,7 @@
 #include "cpu/kde_cpu.hpp"
 
 #include <algorithm>
+#include <cstddef>
 
 #include "cpu/simd.hpp"
 #include "cpu/threads.hpp"
@@ -14,10 +15,11 @@
 namespace simpor::cpu {
 namespace {
 
-constexpr index_t kMaxBlocks = 16;  // register blocks per group: bounds per-thread scratch
+constexpr index_t kMaxBlocks = 32;  // register blocks per group: bounds per-thread scratch
+constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.69314718055994530942;
 
-// S[i][j] = x_i . b_j / h^2 - |b_j|^2 / 2h^2  (= score + |x_i|^2/2h^2, a per-row shift
-// that cancels in log f and in the softmax weights).
+// S[i][j] = (x_i . b_j / h^2 - |b_j|^2 / 2h^2) log2(e): the score + |x_i|^2/2h^2 (a
+// per-row shift that cancels in log f and in the softmax weights), in log2 units.
 template <class T>
 SIMPOR_INLINE void score_tile(const T* xs, const T* bt, const T* bias, int d, T* scores) {
   using V = vec_t<T>;
@@ -41,135 +43,197 @@ SIMPOR_INLINE void score_tile(const T* xs, const T* bt, const T* bias, int d, T*
   }
 }
 
-// Turns one row of scores into weights exp(s - new_max) in place; merges the
-// row into `state` and returns the factor that rescales the old weighted sums.
+// Turns kRows rows of scores (log2 units) into weights 2^(s - shift) in place,
+// shift >= every score of its row, and moves each row's running max (natural
+// units) to cover the tile; f[i] gets the factors that rescale row i's old
+// and new sums. The sums of the weights come out of the weighted-sum GEMM.
 template <class T>
-SIMPOR_INLINE double weights_row(T* row, LseState& state) {
+SIMPOR_INLINE void weights_block(T* scores, double* running_max, MergeFactors* f) {
   using V = vec_t<T>;
   constexpr int W = Simd<T>::width;
-  V m = load(row);
-  for (int j = W; j < kTile; j += W) m = vmax<T>(m, load(row + j));
-  const double tile_max = double(hmax<T>(m));
-  const double new_max = std::max(state.max, tile_max);
-  const V shift = splat(T(new_max));
-  V sum = splat(T(0));
-  for (int j = 0; j < kTile; j += W) {
-    const V w = vexp(load(row + j) - shift);
-    store(row + j, w);
-    sum += w;
+  V m[kRows];
+  T shift[kRows];
+#pragma GCC unroll 4
+  for (int i = 0; i < kRows; ++i) m[i] = load(scores + i * kTile);
+  for (int j = W; j < kTile; j += W)
+#pragma GCC unroll 4
+    for (int i = 0; i < kRows; ++i) m[i] = vmax<T>(m[i], load(scores + i * kTile + j));
+  for (int i = 0; i < kRows; ++i) {
+    shift[i] = T(std::max(running_max[i] * kLog2e, double(hmax<T>(m[i]))));
+    f[i] = lse_rebase(running_max[i], double(shift[i]) * kLn2);
   }
-  return lse_merge(state, new_max, double(hsum<T>(sum))).old_scale;
+  for (int j = 0; j < kTile; j += W) {
+    V w[kRows];
+#pragma GCC unroll 4
+    for (int i = 0; i < kRows; ++i) w[i] = load(scores + i * kTile + j);
+    exp2_shifted(w, shift);
+#pragma GCC unroll 4
+    for (int i = 0; i < kRows; ++i) store(scores + i * kTile + j, w[i]);
+  }
 }
 
-// out[i][kv..kv+NV*W) = sum_j w[i][j] coords[j][kv..]   (NV vectors per pass)
+// acc[i][kv..kv+NV*W) = acc * old_scale + (sum_j w[i][j] coords[j][kv..]) * block_scale:
+// the tile's weighted sums, merged into row i's float64 running sums.
 template <class T, int NV>
-SIMPOR_INLINE void weighted_sum_cols(const T* weights, const T* coords, int d_padded, int kv, T* out) {
+SIMPOR_INLINE void weighted_sum_cols(const T* weights, const T* coords, int dp, int kv, const MergeFactors* f,
+                                     double* acc) {
   using V = vec_t<T>;
   constexpr int W = Simd<T>::width;
-  V acc[kRows][NV] = {};
+  V sums[kRows][NV] = {};
   for (int j = 0; j < kTile; ++j) {
     V b[NV];
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) b[v] = load(coords + j * d_padded + kv + v * W);
+    for (int v = 0; v < NV; ++v) b[v] = load(coords + j * dp + kv + v * W);
 #pragma GCC unroll 4
     for (int i = 0; i < kRows; ++i) {
       const T w = weights[i * kTile + j];
 #pragma GCC unroll 2
-      for (int v = 0; v < NV; ++v) acc[i][v] += w * b[v];
+      for (int v = 0; v < NV; ++v) sums[i][v] += w * b[v];
     }
   }
 #pragma GCC unroll 4
   for (int i = 0; i < kRows; ++i)
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) store(out + i * d_padded + kv + v * W, acc[i][v]);
+    for (int v = 0; v < NV; ++v) merge_into(acc + i * dp + kv + v * W, sums[i][v], f[i].old_scale, f[i].block_scale);
 }
 
 template <class T>
-SIMPOR_INLINE void weighted_sum_tile(const T* weights, const T* coords, int d_padded, T* out) {
+SIMPOR_INLINE void weighted_sum_tile(const T* weights, const T* coords, int dp, const MergeFactors* f, double* acc) {
   constexpr int W = Simd<T>::width;
   int kv = 0;
-  for (; kv + 2 * W <= d_padded; kv += 2 * W) weighted_sum_cols<T, 2>(weights, coords, d_padded, kv, out);
-  if (kv < d_padded) weighted_sum_cols<T, 1>(weights, coords, d_padded, kv, out);
+  for (; kv + 2 * W <= dp; kv += 2 * W) weighted_sum_cols<T, 2>(weights, coords, dp, kv, f, acc);
+  if (kv < dp) weighted_sum_cols<T, 1>(weights, coords, dp, kv, f, acc);
+}
+
+// Prefetches share `part` of `parts` of [p, p + bytes): the data streams from
+// DRAM once per group of candidates, and the tile after the current one is
+// fetched while this one is computed.
+SIMPOR_INLINE void prefetch_part(const void* p, std::size_t bytes, int part, int parts) {
+  constexpr std::size_t kLine = 64;
+  const char* c = static_cast<const char*>(p);
+  const std::size_t lines = (bytes + kLine - 1) / kLine;
+  for (std::size_t l = lines * part / parts; l < lines * (part + 1) / parts; ++l) __builtin_prefetch(c + l * kLine);
 }
 
 // Streams one class past `rows` centred candidates (a multiple of kRows),
-// updating their LSE states and float64 weighted sums (rows x d).
+// updating their running max and float64 weighted sums (rows x d_padded;
+// column d holds the sum of the weights).
 template <class T>
-SIMPOR_INLINE void stream_class_impl(const PackedClass<T>& cls, const T* xs, int rows, LseState* states,
+SIMPOR_INLINE void stream_class_impl(const PackedClass<T>& cls, const T* xs, int rows, double* running_max,
                                      double* weighted, T* scratch) {
   const int d = cls.d, dp = cls.d_padded;
-  T* scores = scratch;                     // kRows x kTile
-  T* tile_sums = scratch + kRows * kTile;  // kRows x d_padded
+  T* scores = scratch;  // kRows x kTile
   for (index_t t = 0; t < cls.n_tiles; ++t) {
-    const T* bt = cls.scaled_t.data() + t * d * kTile;
-    const T* coords = cls.coords.data() + t * kTile * dp;
-    const T* bias = cls.bias.data() + t * kTile;
+    const T* bt = cls.scaled_t.get() + t * d * kTile;
+    const T* coords = cls.coords.get() + t * kTile * dp;
+    const T* bias = cls.bias.get() + t * kTile;
+    const int blocks = rows / kRows;
     for (int r0 = 0; r0 < rows; r0 += kRows) {
-      score_tile(xs + r0 * d, bt, bias, d, scores);
-      double old_scale[kRows];
-      for (int i = 0; i < kRows; ++i) old_scale[i] = weights_row(scores + i * kTile, states[r0 + i]);
-      weighted_sum_tile(scores, coords, dp, tile_sums);
-      for (int i = 0; i < kRows; ++i) {
-        double* acc = weighted + (r0 + i) * d;
-        for (int k = 0; k < d; ++k) acc[k] = acc[k] * old_scale[i] + double(tile_sums[i * dp + k]);
+      if (t + 1 < cls.n_tiles) {  // each block fetches its share of the next tile
+        prefetch_part(bt + d * kTile, d * kTile * sizeof(T), r0 / kRows, blocks);
+        prefetch_part(coords + kTile * dp, kTile * dp * sizeof(T), r0 / kRows, blocks);
+        prefetch_part(bias + kTile, kTile * sizeof(T), r0 / kRows, blocks);
       }
+      score_tile(xs + r0 * d, bt, bias, d, scores);
+      MergeFactors f[kRows];
+      weights_block(scores, running_max + r0, f);
+      weighted_sum_tile(scores, coords, dp, f, weighted + r0 * dp);
     }
   }
 }
 
-SIMPOR_CLONES void stream_class(const PackedClass<float>& cls, const float* xs, int rows, LseState* states,
+SIMPOR_CLONES void stream_class(const PackedClass<float>& cls, const float* xs, int rows, double* running_max,
                                 double* weighted, float* scratch) {
-  stream_class_impl(cls, xs, rows, states, weighted, scratch);
+  stream_class_impl(cls, xs, rows, running_max, weighted, scratch);
 }
 
 SIMPOR_CLONES void stream_class(const PackedClass<double>& cls, const double* xs, int rows,
-                                LseState* states, double* weighted, double* scratch) {
-  stream_class_impl(cls, xs, rows, states, weighted, scratch);
+                                double* running_max, double* weighted, double* scratch) {
+  stream_class_impl(cls, xs, rows, running_max, weighted, scratch);
+}
+
+// Writes tile t of `c` (padding included), so the arrays need no zero-fill
+// and each page is first touched by the thread that packs it. Both layouts
+// and the bias derive from the same rounded coordinates.
+template <class T>
+void pack_tile(const T* pts, index_t n, const std::vector<T>& centre, double inv_h2, index_t t, PackedClass<T>& c) {
+  const int d = c.d, dp = c.d_padded;
+  T* coords = c.coords.get() + t * kTile * dp;
+  T* scaled_t = c.scaled_t.get() + t * d * kTile;
+  T* bias = c.bias.get() + t * kTile;
+  for (int jj = 0; jj < kTile; ++jj) {
+    const index_t j = t * kTile + jj;
+    T* row = coords + jj * dp;
+    std::fill(row, row + dp, T(0));
+    if (j >= n) {
+      bias[jj] = -Simd<T>::pad_score;
+      continue;
+    }
+    double sq = 0.0;
+    for (int k = 0; k < d; ++k) {
+      row[k] = T(double(pts[j * d + k]) - double(centre[k]));
+      sq += double(row[k]) * double(row[k]);
+    }
+    row[d] = T(1);  // the weighted sums then carry the sum of the weights
+    bias[jj] = T(0.5 * sq * inv_h2);
+  }
+  for (int k = 0; k < d; ++k)
+    for (int jj = 0; jj < kTile; ++jj) scaled_t[k * kTile + jj] = T(double(coords[jj * dp + k]) * inv_h2);
 }
 
 template <class T>
-PackedClass<T> pack_class(const T* pts, index_t n, int d, const std::vector<T>& centre, double bandwidth) {
+PackedClass<T> pack_class(const T* pts, index_t n, int d, const std::vector<T>& centre, double bandwidth,
+                          int threads) {
   constexpr int W = Simd<T>::width;
   PackedClass<T> c;
   c.n = n;
   c.d = d;
-  c.d_padded = (d + W - 1) / W * W;
+  c.d_padded = (d + 1 + W - 1) / W * W;  // room for the column of ones
   c.n_tiles = (n + kTile - 1) / kTile;
-  c.scaled_t.assign(c.n_tiles * d * kTile, T(0));
-  c.coords.assign(c.n_tiles * kTile * c.d_padded, T(0));
-  c.bias.assign(c.n_tiles * kTile, -Simd<T>::pad_score);
-  const double inv_h2 = 1.0 / (bandwidth * bandwidth);
-  for (index_t j = 0; j < n; ++j) {
-    const index_t t = j / kTile, jj = j % kTile;
-    double sq = 0.0;
-    for (int k = 0; k < d; ++k) {
-      const double v = double(pts[j * d + k]) - double(centre[k]);
-      sq += v * v;
-      c.scaled_t[(t * d + k) * kTile + jj] = T(v * inv_h2);
-      c.coords[(t * kTile + jj) * c.d_padded + k] = T(v);
-    }
-    c.bias[t * kTile + jj] = T(0.5 * sq * inv_h2);
-  }
+  c.scaled_t.reset(new T[c.n_tiles * d * kTile]);
+  c.coords.reset(new T[c.n_tiles * kTile * c.d_padded]);
+  c.bias.reset(new T[c.n_tiles * kTile]);
+  const double inv_h2 = kLog2e / (bandwidth * bandwidth);  // scores in log2 units
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (index_t t = 0; t < c.n_tiles; ++t) pack_tile(pts, n, centre, inv_h2, t, c);
   return c;
+}
+
+// Mean of both classes. Partial sums over fixed chunks of kTile rows are added
+// in chunk order, so the centre's bytes do not depend on the thread count.
+template <class T>
+std::vector<T> centre_of(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d, int threads) {
+  const index_t c_numer = (n_numer + kTile - 1) / kTile, chunks = c_numer + (n_denom + kTile - 1) / kTile;
+  std::vector<double> partial(chunks * d, 0.0);
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (index_t c = 0; c < chunks; ++c) {
+    const bool in_numer = c < c_numer;
+    const T* pts = in_numer ? numer : denom;
+    const index_t first = (in_numer ? c : c - c_numer) * kTile;
+    const index_t last = std::min(first + kTile, in_numer ? n_numer : n_denom);
+    for (index_t j = first; j < last; ++j)
+      for (int k = 0; k < d; ++k) partial[c * d + k] += double(pts[j * d + k]);
+  }
+  std::vector<double> sum(d, 0.0);
+  for (index_t c = 0; c < chunks; ++c)
+    for (int k = 0; k < d; ++k) sum[k] += partial[c * d + k];
+  std::vector<T> centre(d);
+  for (int k = 0; k < d; ++k) centre[k] = T(sum[k] / double(n_numer + n_denom));
+  return centre;
 }
 
 }  // namespace
 
 template <class T>
 KdeProblem<T> make_problem(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d,
-                           double bandwidth) {
+                           double bandwidth, int n_threads) {
+  const int threads = resolve_threads(n_threads);
   KdeProblem<T> pb;
   pb.d = d;
   pb.bandwidth = bandwidth;
-  std::vector<double> mean(d, 0.0);
-  for (index_t j = 0; j < n_numer; ++j)
-    for (int k = 0; k < d; ++k) mean[k] += double(numer[j * d + k]);
-  for (index_t j = 0; j < n_denom; ++j)
-    for (int k = 0; k < d; ++k) mean[k] += double(denom[j * d + k]);
-  pb.centre.resize(d);
-  for (int k = 0; k < d; ++k) pb.centre[k] = T(mean[k] / double(n_numer + n_denom));
-  pb.numer = pack_class(numer, n_numer, d, pb.centre, bandwidth);
-  pb.denom = pack_class(denom, n_denom, d, pb.centre, bandwidth);
+  pb.centre = centre_of(numer, n_numer, denom, n_denom, d, threads);
+  pb.numer = pack_class(numer, n_numer, d, pb.centre, bandwidth, threads);
+  pb.denom = pack_class(denom, n_denom, d, pb.centre, bandwidth, threads);
   return pb;
 }
 
@@ -178,30 +242,33 @@ Evaluator<T>::Evaluator(const KdeProblem<T>& problem, int capacity)
     : pb_(problem),
       capacity_((capacity + kRows - 1) / kRows * kRows),
       xs_(capacity_ * problem.d),
-      tile_(kRows * kTile + kRows * std::max(problem.numer.d_padded, problem.denom.d_padded)),
-      weighted_(2 * capacity_ * problem.d),
-      states_(2 * capacity_) {}
+      tile_(kRows * kTile),
+      weighted_(2 * capacity_ * problem.numer.d_padded),
+      max_(2 * capacity_) {}
 
 template <class T>
 void Evaluator<T>::operator()(const T* points, int count, T* log_ratio, T* grad) {
-  const int d = pb_.d, rows = (count + kRows - 1) / kRows * kRows;
+  const FlushDenormals flush;
+  const int d = pb_.d, dp = pb_.numer.d_padded, rows = (count + kRows - 1) / kRows * kRows;
   for (int i = 0; i < rows; ++i) {  // padding rows repeat the last candidate
     const T* x = points + std::min(i, count - 1) * d;
     for (int k = 0; k < d; ++k) xs_[i * d + k] = T(double(x[k]) - double(pb_.centre[k]));
   }
-  LseState* st_numer = states_.data();
-  LseState* st_denom = states_.data() + rows;
-  std::fill(states_.begin(), states_.begin() + 2 * rows, lse_empty());
+  double* max_numer = max_.data();
+  double* max_denom = max_.data() + rows;
+  std::fill(max_.begin(), max_.begin() + 2 * rows, -INFINITY);
   double* w_numer = weighted_.data();
-  double* w_denom = weighted_.data() + rows * d;
-  std::fill(weighted_.begin(), weighted_.begin() + 2 * rows * d, 0.0);
-  stream_class(pb_.numer, xs_.data(), rows, st_numer, w_numer, tile_.data());
-  stream_class(pb_.denom, xs_.data(), rows, st_denom, w_denom, tile_.data());
+  double* w_denom = weighted_.data() + rows * dp;
+  std::fill(weighted_.begin(), weighted_.begin() + 2 * rows * dp, 0.0);
+  stream_class(pb_.numer, xs_.data(), rows, max_numer, w_numer, tile_.data());
+  stream_class(pb_.denom, xs_.data(), rows, max_denom, w_denom, tile_.data());
   const double inv_h2 = 1.0 / (pb_.bandwidth * pb_.bandwidth);
   for (int i = 0; i < count; ++i) {
-    log_ratio[i] = T(lse_value(st_numer[i]) - lse_value(st_denom[i]));
+    const double* wb = w_numer + i * dp;
+    const double* wa = w_denom + i * dp;
+    log_ratio[i] = T(lse_value(max_numer[i], wb[d]) - lse_value(max_denom[i], wa[d]));
     for (int k = 0; k < d; ++k) {
-      const double mu_b = w_numer[i * d + k] / st_numer[i].sum, mu_a = w_denom[i * d + k] / st_denom[i].sum;
+      const double mu_b = wb[k] / wb[d], mu_a = wa[k] / wa[d];
       grad[i * d + k] = T((mu_b - mu_a) * inv_h2);
     }
   }
@@ -224,8 +291,8 @@ void evaluate(const KdeProblem<T>& pb, const T* points, index_t m, T* log_ratio,
       });
 }
 
-template KdeProblem<float> make_problem(const float*, index_t, const float*, index_t, int, double);
-template KdeProblem<double> make_problem(const double*, index_t, const double*, index_t, int, double);
+template KdeProblem<float> make_problem(const float*, index_t, const float*, index_t, int, double, int);
+template KdeProblem<double> make_problem(const double*, index_t, const double*, index_t, int, double, int);
 template class Evaluator<float>;
 template class Evaluator<double>;
 template void evaluate(const KdeProblem<float>&, const float*, index_t, float*, float*, int);

@@ -1,6 +1,7 @@
 // CPU evaluation of log f and grad log f for a batch of candidates.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "simpor/kde_math.hpp"
@@ -21,11 +22,11 @@ template <class T>
 struct PackedClass {
   index_t n = 0;
   int d = 0;
-  int d_padded = 0;  // d rounded up to the vector width
+  int d_padded = 0;  // d + 1 (a column of ones) rounded up to the vector width
   index_t n_tiles = 0;
-  std::vector<T> scaled_t;  // [tile][d][kTile]    (b - centre) / h^2
-  std::vector<T> coords;    // [tile][kTile][d_padded]  b - centre
-  std::vector<T> bias;      // [tile][kTile]       |b - centre|^2 / (2 h^2); padding scores -inf
+  std::unique_ptr<T[]> scaled_t;  // [tile][d][kTile]    (b - centre) log2(e) / h^2
+  std::unique_ptr<T[]> coords;    // [tile][kTile][d_padded]  b - centre, then 1 (0 for padding points)
+  std::unique_ptr<T[]> bias;      // [tile][kTile]       |b - centre|^2 log2(e) / (2 h^2); padding -inf
 };
 
 template <class T>
@@ -37,9 +38,10 @@ struct KdeProblem {
   int d = 0;
 };
 
+// Centres and packs both classes, on n_threads threads (<= 0: OpenMP's default).
 template <class T>
 KdeProblem<T> make_problem(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d,
-                           double bandwidth);
+                           double bandwidth, int n_threads);
 
 // Evaluates up to `capacity` candidates at a time on the calling thread; owns
 // the scratch memory, so each worker thread holds one.
@@ -55,7 +57,7 @@ class Evaluator {
   int capacity_;
   std::vector<T> xs_, tile_;
   std::vector<double> weighted_;
-  std::vector<LseState> states_;
+  std::vector<double> max_;  // running max per candidate and class
 };
 
 // log_ratio[m] and grad[m, d] at `points` (m x d, caller's coordinates), in parallel.

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include <xmmintrin.h>
+
 namespace simpor::cpu {
 
 template <class T> struct Simd;
@@ -15,20 +17,63 @@ template <> struct Simd<float> {
   typedef float vec __attribute__((vector_size(32)));
   typedef std::int32_t ivec __attribute__((vector_size(32)));
   static constexpr int width = 8;
-  // Weights below exp(exp_floor) are flushed to 0: each score is taken
-  // relative to a running max, so the sum is >= 1 and n such terms change it
-  // by < n * 1.3e-14, below float precision for any n < 1e6. The floor also
-  // keeps weight * coordinate products out of the (slow) subnormal range.
-  static constexpr float exp_floor = -32.0f;
+  static constexpr int mantissa_bits = 23;
+  // Adding it rounds |t| < 2^22 to an integer n and leaves n + 127 (the
+  // exponent bias) in the low mantissa bits: 1.5 * 2^23 + 127.
+  static constexpr float round_shifter = 12583039.0f;
+  // Clamp for exp2's argument: 2^-127 has exponent bits 0, so weights that
+  // small come out exactly 0, and the ones below 2^-126 are flushed by
+  // FlushDenormals. Each score is taken relative to a running max, so the sum
+  // is >= 1 and n flushed terms change it by < n * 1.2e-38.
+  static constexpr float exp2_floor = -127.0f;
   static constexpr float pad_score = -1e30f;
+  // 2^r on [-1/2, 1/2]: degree-5 minimax fit of the relative error (7.5e-8;
+  // < 4 ulp after float rounding), lowest degree first.
+  static constexpr int poly_degree = 5;
+  static constexpr float poly[] = {1.0000001192092896f, 0.6931469440460205f, 0.24022120237350464f,
+                                   0.05550713464617729f, 0.009675541892647743f,
+                                   0.0013276466634124517f};
 };
 
 template <> struct Simd<double> {
   typedef double vec __attribute__((vector_size(32)));
   typedef std::int64_t ivec __attribute__((vector_size(32)));
   static constexpr int width = 4;
-  static constexpr double exp_floor = -64.0;  // n * 1.6e-28: below double precision
+  static constexpr int mantissa_bits = 52;
+  static constexpr double round_shifter = 6755399441056767.0;  // 1.5 * 2^52 + 1023
+  static constexpr double exp2_floor = -1023.0;  // as for float: 2^-1023 has exponent bits 0
   static constexpr double pad_score = -1e300;
+  // 2^r on [-1/2, 1/2]: Taylor series (ln 2)^k / k! to degree 12, remainder
+  // < 2e-16 relative.
+  static constexpr int poly_degree = 12;
+  static constexpr double poly[] = {1.0,
+                                    6.931471805599453094e-1,
+                                    2.402265069591007123e-1,
+                                    5.550410866482157995e-2,
+                                    9.618129107628477161e-3,
+                                    1.333355814642844343e-3,
+                                    1.540353039338160995e-4,
+                                    1.525273380405984028e-5,
+                                    1.321548679014430931e-6,
+                                    1.017808600923969859e-7,
+                                    7.054911620801123330e-9,
+                                    4.445538271870811497e-10,
+                                    2.567843599348820522e-11};
+};
+
+// Sets flush-to-zero and denormals-are-zero on the calling thread while it
+// lives: tiny weights and their products then never take the slow subnormal
+// path (tens of cycles each on many x86 cores) and read as 0.
+class FlushDenormals {
+ public:
+  FlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | kFtz | kDaz); }
+  ~FlushDenormals() { _mm_setcsr(saved_); }
+  FlushDenormals(const FlushDenormals&) = delete;
+  FlushDenormals& operator=(const FlushDenormals&) = delete;
+
+ private:
+  static constexpr unsigned kFtz = 0x8000, kDaz = 0x0040;
+  unsigned saved_;
 };
 
 template <class T> using vec_t = typename Simd<T>::vec;
@@ -79,51 +124,63 @@ SIMPOR_INLINE vec_t<T> vmax(vec_t<T> a, vec_t<T> b) {
   return a > b ? a : b;
 }
 
-// exp(x) for x <= 0, flushing to exactly 0 below exp_floor. Cody-Waite range
-// reduction x = n ln2 + r, |r| <= ln2/2, then a polynomial in r: Cephes' minimax
-// expf coefficients (< 2 ulp) for float, a degree-13 Taylor series (< 1e-16
-// relative) for double. 2^n is built in the exponent bits.
-SIMPOR_INLINE Simd<float>::vec vexp(Simd<float>::vec x) {
-  using V = Simd<float>::vec;
-  using I = Simd<float>::ivec;
-  const V xc = vmax<float>(x, splat(Simd<float>::exp_floor));
-  const V shifter = splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
-  const V shifted = xc * 1.44269504088896341f + shifter;
-  const V n = shifted - shifter;
-  V r = xc - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  V p = splat(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  // The low mantissa bits of `shifted` hold n + 0x400000; move n into the exponent.
-  const I bits = (bit_cast<I>(shifted) - 0x4B400000 + 127) << 23;
-  const V scale = bit_cast<V>(bits);
-  return x < Simd<float>::exp_floor ? splat(0.0f) : p * scale;
+// acc[0..W) = acc * old_scale + v * new_scale, in double (merges one tile's
+// float sums into the float64 running sums).
+SIMPOR_INLINE void merge_into(double* acc, Simd<float>::vec v, double old_scale, double new_scale) {
+  typedef float half_vec __attribute__((vector_size(16)));
+  typedef double wide_vec __attribute__((vector_size(32)));
+  half_vec halves[2];
+  std::memcpy(halves, &v, sizeof(v));
+  for (int h = 0; h < 2; ++h)
+    store(acc + 4 * h, load(acc + 4 * h) * old_scale + __builtin_convertvector(halves[h], wide_vec) * new_scale);
 }
 
-SIMPOR_INLINE Simd<double>::vec vexp(Simd<double>::vec x) {
-  using V = Simd<double>::vec;
-  using I = Simd<double>::ivec;
-  const V xc = vmax<double>(x, splat(Simd<double>::exp_floor));
-  const V shifter = splat(6755399441055744.0);  // 1.5 * 2^52
-  const V shifted = xc * 1.4426950408889634074 + shifter;
-  const V n = shifted - shifter;
-  V r = xc - n * 6.93145751953125e-1;
-  r = r - n * 1.42860682030941723212e-6;
-  V p = splat(1.0 / 6227020800.0);  // 1/13!
-  const double inv_fact[13] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
-                               1.0 / 362880.0,    1.0 / 40320.0,    1.0 / 5040.0,
-                               1.0 / 720.0,       1.0 / 120.0,      1.0 / 24.0,
-                               1.0 / 6.0,         0.5,              1.0,
-                               1.0};
-  for (double c : inv_fact) p = p * r + c;
-  const I bits = (bit_cast<I>(shifted) - 0x4338000000000000LL + 1023) << 52;
-  const V scale = bit_cast<V>(bits);
-  return x < Simd<double>::exp_floor ? splat(0.0) : p * scale;
+SIMPOR_INLINE void merge_into(double* acc, Simd<double>::vec v, double old_scale, double new_scale) {
+  store(acc, load(acc) * old_scale + v * new_scale);
+}
+
+// max(t, exp2_floor) for t <= 0. Float: the bit patterns of non-positive
+// floats order by magnitude as unsigned integers, so it is one integer min
+// (GCC emits compare + blend for a float max inside target_clones).
+SIMPOR_INLINE Simd<float>::vec clamp_floor(Simd<float>::vec t) {
+  typedef std::uint32_t U __attribute__((vector_size(32)));
+  const U bits = bit_cast<U>(t), floor = bit_cast<U>(splat(Simd<float>::exp2_floor));
+  return bit_cast<Simd<float>::vec>(bits < floor ? bits : floor);
+}
+
+SIMPOR_INLINE Simd<double>::vec clamp_floor(Simd<double>::vec t) {
+  return vmax<double>(t, splat(Simd<double>::exp2_floor));
+}
+
+// w[i] = 2^(s[i] - shift[i]) (0 below 2^-126 under FlushDenormals). Scores
+// are in log2 units, so the range reduction t = n + r, |r| <= 1/2, is one
+// rounding add (no Cody-Waite multiplies); 2^n is shifted into the exponent
+// bits and 2^r is a polynomial. N independent vectors go step by step side by
+// side: one alone is a ~40-cycle dependency chain, too long for the
+// out-of-order window to hide.
+template <class T, int N>
+SIMPOR_INLINE void exp2_shifted(vec_t<T> (&w)[N], const T (&shift)[N]) {
+  using S = Simd<T>;
+  using V = vec_t<T>;
+  using I = typename S::ivec;
+  V r[N], shifted[N], p[N];
+#pragma GCC unroll 8
+  for (int i = 0; i < N; ++i) {
+    const V tc = clamp_floor(w[i] - shift[i]);  // keeps n + bias a valid exponent
+    shifted[i] = tc + S::round_shifter;
+    r[i] = tc - (shifted[i] - S::round_shifter);
+    p[i] = splat(S::poly[S::poly_degree]);
+  }
+#pragma GCC unroll 16
+  for (int k = S::poly_degree - 1; k >= 0; --k)
+#pragma GCC unroll 8
+    for (int i = 0; i < N; ++i) p[i] = p[i] * r[i] + S::poly[k];
+#pragma GCC unroll 8
+  for (int i = 0; i < N; ++i) {
+    // n + bias sits in the low mantissa bits; the shift drops everything above them.
+    const V scale = bit_cast<V>(bit_cast<I>(shifted[i]) << S::mantissa_bits);
+    w[i] = p[i] * scale;
+  }
 }
 
 }  // namespace simpor::cpu

@@ -23,36 +23,29 @@ namespace simpor {
 
 using index_t = std::int64_t;
 
-// Running state of one class for one candidate; `weighted` (d values) lives
-// beside it in whatever memory the backend prefers.
-struct LseState {
-  double max;  // running max of the scores seen so far
-  double sum;  // sum of exp(score - max)
-};
-
-SIMPOR_HD LseState lse_empty() { return {-INFINITY, 0.0}; }
-
-// Factor that rescales sums taken relative to `old_max` to a new maximum.
+// Factor that rescales sums taken relative to `old_max` to a new maximum (no
+// exp call in the common case of an unchanged maximum).
 SIMPOR_HD double lse_rescale(double old_max, double new_max) {
-  return old_max == -INFINITY ? 0.0 : exp(old_max - new_max);
+  return old_max == -INFINITY ? 0.0 : old_max == new_max ? 1.0 : exp(old_max - new_max);
 }
 
-// Merge a block summarised relative to `block_max` into `state`: returns the
-// factors (old, block) that the caller applies to its weighted sums.
+// Factors that bring the running sums (taken relative to `running_max`) and a
+// new block's sums (relative to `block_max`) to their common maximum, which
+// becomes the new `running_max` (-inf before the first block).
 struct MergeFactors {
   double old_scale;
   double block_scale;
 };
 
-SIMPOR_HD MergeFactors lse_merge(LseState& state, double block_max, double block_sum) {
-  const double new_max = state.max > block_max ? state.max : block_max;
-  const MergeFactors f{lse_rescale(state.max, new_max), lse_rescale(block_max, new_max)};
-  state.sum = state.sum * f.old_scale + block_sum * f.block_scale;
-  state.max = new_max;
+SIMPOR_HD MergeFactors lse_rebase(double& running_max, double block_max) {
+  const double new_max = running_max > block_max ? running_max : block_max;
+  const MergeFactors f{lse_rescale(running_max, new_max), lse_rescale(block_max, new_max)};
+  running_max = new_max;
   return f;
 }
 
-SIMPOR_HD double lse_value(const LseState& s) { return s.max + log(s.sum); }
+// log sum_c exp(s_c), given the sum of exp(s_c - max).
+SIMPOR_HD double lse_value(double max, double sum) { return max + log(sum); }
 
 // ---- Algorithm 1: one projected rotation on the sphere |x' - x| = r --------
 //
