@@ -20,10 +20,12 @@ constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.69314718055994530942;
 
 // S[i][j] = (x_i . b_j / h^2 - |b_j|^2 / 2h^2) log2(e): the score + |x_i|^2/2h^2 (a
 // per-row shift that cancels in log f and in the softmax weights), in log2 units.
+// row_max[i] gets max_j S[i][j].
 template <class T>
-SIMPOR_INLINE void score_tile(const T* xs, const T* bt, const T* bias, int d, T* scores) {
+SIMPOR_INLINE void score_tile(const T* xs, const T* bt, const T* bias, int d, T* scores, T* row_max) {
   using V = vec_t<T>;
   constexpr int W = Simd<T>::width;
+  V m[kRows];
   for (int j = 0; j < kTile; j += 2 * W) {
     V acc[kRows][2];
     const V c0 = -load(bias + j), c1 = -load(bias + j + W);
@@ -39,27 +41,29 @@ SIMPOR_INLINE void score_tile(const T* xs, const T* bt, const T* bias, int d, T*
       }
     }
 #pragma GCC unroll 4
-    for (int i = 0; i < kRows; ++i) store(scores + i * kTile + j, acc[i][0]), store(scores + i * kTile + j + W, acc[i][1]);
+    for (int i = 0; i < kRows; ++i) {
+      store(scores + i * kTile + j, acc[i][0]);
+      store(scores + i * kTile + j + W, acc[i][1]);
+      const V pair_max = vmax<T>(acc[i][0], acc[i][1]);
+      m[i] = j == 0 ? pair_max : vmax<T>(m[i], pair_max);
+    }
   }
+#pragma GCC unroll 4
+  for (int i = 0; i < kRows; ++i) row_max[i] = hmax<T>(m[i]);
 }
 
-// Turns kRows rows of scores (log2 units) into weights 2^(s - shift) in place,
-// shift >= every score of its row, and moves each row's running max (natural
-// units) to cover the tile; f[i] gets the factors that rescale row i's old
-// and new sums. The sums of the weights come out of the weighted-sum GEMM.
+// Turns kRows rows of scores (log2 units, row maxima tile_max) into weights
+// 2^(s - shift) in place, shift >= every score of its row, and moves each row's
+// running max (natural units) to cover the tile; f[i] gets the factors that
+// rescale row i's old and new sums. The sums of the weights come out of the
+// weighted-sum GEMM.
 template <class T>
-SIMPOR_INLINE void weights_block(T* scores, double* running_max, MergeFactors* f) {
+SIMPOR_INLINE void weights_block(T* scores, const T* tile_max, double* running_max, MergeFactors* f) {
   using V = vec_t<T>;
   constexpr int W = Simd<T>::width;
-  V m[kRows];
   T shift[kRows];
-#pragma GCC unroll 4
-  for (int i = 0; i < kRows; ++i) m[i] = load(scores + i * kTile);
-  for (int j = W; j < kTile; j += W)
-#pragma GCC unroll 4
-    for (int i = 0; i < kRows; ++i) m[i] = vmax<T>(m[i], load(scores + i * kTile + j));
   for (int i = 0; i < kRows; ++i) {
-    shift[i] = T(std::max(running_max[i] * kLog2e, double(hmax<T>(m[i]))));
+    shift[i] = T(std::max(running_max[i] * kLog2e, double(tile_max[i])));
     f[i] = lse_rebase(running_max[i], double(shift[i]) * kLn2);
   }
   for (int j = 0; j < kTile; j += W) {
@@ -134,9 +138,10 @@ SIMPOR_INLINE void stream_class_impl(const PackedClass<T>& cls, const T* xs, int
         prefetch_part(coords + kTile * dp, kTile * dp * sizeof(T), r0 / kRows, blocks);
         prefetch_part(bias + kTile, kTile * sizeof(T), r0 / kRows, blocks);
       }
-      score_tile(xs + r0 * d, bt, bias, d, scores);
+      T tile_max[kRows];
+      score_tile(xs + r0 * d, bt, bias, d, scores, tile_max);
       MergeFactors f[kRows];
-      weights_block(scores, running_max + r0, f);
+      weights_block(scores, tile_max, running_max + r0, f);
       weighted_sum_tile(scores, coords, dp, f, weighted + r0 * dp);
     }
   }

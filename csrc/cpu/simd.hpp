@@ -106,22 +106,21 @@ SIMPOR_INLINE vec_t<T> splat(T x) {
 }
 
 template <class T>
-SIMPOR_INLINE T hsum(vec_t<T> v) {
-  T s = 0;
-  for (int i = 0; i < Simd<T>::width; ++i) s += v[i];
-  return s;
-}
-
-template <class T>
-SIMPOR_INLINE T hmax(vec_t<T> v) {
-  T m = v[0];
-  for (int i = 1; i < Simd<T>::width; ++i) m = v[i] > m ? v[i] : m;
-  return m;
-}
-
-template <class T>
 SIMPOR_INLINE vec_t<T> vmax(vec_t<T> a, vec_t<T> b) {
   return a > b ? a : b;
+}
+
+// Largest lane: three shuffle-and-max steps (halves, pairs, neighbours).
+template <class T>
+SIMPOR_INLINE T hmax(vec_t<T> v) {
+  using I = typename Simd<T>::ivec;
+  constexpr int W = Simd<T>::width;
+  for (int step = W / 2; step >= 1; step /= 2) {
+    I swap;
+    for (int l = 0; l < W; ++l) swap[l] = l ^ step;
+    v = vmax<T>(v, __builtin_shuffle(v, swap));
+  }
+  return v[0];
 }
 
 // acc[0..W) = acc * old_scale + v * new_scale, in double (merges one tile's
