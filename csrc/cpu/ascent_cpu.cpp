@@ -9,9 +9,10 @@
 namespace simpor::cpu {
 namespace {
 
-// Seeds a worker advances together: a few register blocks, refilled from the
-// shared queue as seeds finish, so blocks stay full until the queue runs dry.
-constexpr int kSlots = 4 * kRows;
+// Most seeds a worker advances together: up to 16 register blocks, refilled
+// from the shared queue as seeds finish, so blocks stay full until the queue
+// runs dry. Each round streams the data once for all of them.
+constexpr int kMaxSlots = 16 * kRows;
 
 template <class T>
 struct AscentJob {
@@ -34,14 +35,14 @@ struct Slot {
   double angle;  // current rotation angle (StepParams)
 };
 
-// One worker: keeps up to kSlots seeds in flight; each round evaluates the
+// One worker: keeps up to slots_max_ seeds in flight; each round evaluates the
 // trial point of every slot in one pass over the data.
 template <class T>
 class AscentWorker {
  public:
-  AscentWorker(AscentJob<T>& job)
-      : job_(job), d_(job.pb.d), eval_(job.pb, kSlots), trial_u_(kSlots * d_), trial_p_(kSlots * d_),
-        trial_g_(kSlots * d_), trial_f_(kSlots), tangent_(d_) {}
+  AscentWorker(AscentJob<T>& job, int slots)
+      : job_(job), d_(job.pb.d), slots_max_(slots), eval_(job.pb, slots), trial_u_(slots * d_),
+        trial_p_(slots * d_), trial_g_(slots * d_), trial_f_(slots), tangent_(d_) {}
 
   void run() {
     while (refill()) {
@@ -53,7 +54,7 @@ class AscentWorker {
 
  private:
   bool refill() {
-    while (int(slots_.size()) < kSlots) {
+    while (int(slots_.size()) < slots_max_) {
       const index_t i = job_.next.fetch_add(1);
       if (i >= job_.m) break;
       job_.n_iter[i] = 0;
@@ -123,6 +124,7 @@ class AscentWorker {
 
   AscentJob<T>& job_;
   int d_;
+  int slots_max_;
   Evaluator<T> eval_;
   std::vector<T> trial_u_, trial_p_, trial_g_, trial_f_, tangent_;
   std::vector<Slot> slots_;
@@ -137,10 +139,14 @@ void ascend(const KdeProblem<T>& pb, const T* seeds, const T* radii, const T* di
   AscentJob<T> job{pb, seeds, radii, params, m, points, log_ratio, n_iter, converged,
                    std::vector<T>(directions, directions + m * pb.d), std::vector<T>(m * pb.d)};
   // One parallel region for the whole ascent: no join per trial, which costs
-  // dearly when the machine is oversubscribed.
-  const int workers = int(std::clamp<index_t>((m + kSlots - 1) / kSlots, 1, resolve_threads(n_threads)));
+  // dearly when the machine is oversubscribed. Slot count only changes
+  // scheduling, never a seed's arithmetic.
+  const int threads = resolve_threads(n_threads);
+  const index_t per_thread = (m + threads - 1) / threads;
+  const int slots = int(std::clamp<index_t>((per_thread + kRows - 1) / kRows * kRows, kRows, kMaxSlots));
+  const int workers = int(std::clamp<index_t>((m + slots - 1) / slots, 1, threads));
   parallel_dynamic(
-      workers, workers, [&] { return AscentWorker<T>(job); },
+      workers, workers, [&] { return AscentWorker<T>(job, slots); },
       [](index_t, AscentWorker<T>& worker) { worker.run(); });
 }
 
