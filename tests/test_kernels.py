@@ -10,7 +10,7 @@ TOL = {np.float64: 1e-10, np.float32: 1e-4}
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("d", [1, 2, 30, 300])
+@pytest.mark.parametrize("d", [1, 2, 3, 4, 7, 8, 30, 300])  # d + 1 filling a vector exactly, or not
 def test_matches_reference(dtype, d):
     rng = np.random.default_rng(d)
     m, n_b, n_a = rng.integers(1, 70), rng.integers(1, 300), rng.integers(1, 400)
@@ -63,6 +63,17 @@ def test_no_underflow_where_the_authors_kde_fails(device):
     want_lr, want_g = ref.log_ratio_grad(points, numer, denom, 0.1)
     assert np.all(np.isfinite(lr)) and ref.rel_err(lr, want_lr) < 1e-10
     assert ref.rel_err(g, want_g) < 1e-10
+
+
+def test_caller_keeps_subnormal_arithmetic():
+    # The kernel flushes subnormals to zero while it runs, and must restore the
+    # calling thread's floating-point mode afterwards.
+    rng = np.random.default_rng(4)
+    points, numer, denom = make_problem(rng, 8, 50, 50, 3, np.float32)
+    kernels.log_ratio_grad(points, numer, denom, 1e-3, device="cpu")
+    tiny = np.array([1e-38], dtype=np.float32)
+    assert (tiny * np.float32(0.01))[0] > 0  # a subnormal, not flushed to zero
+    assert np.float32(1e-40) + np.float32(0) > 0  # a subnormal operand is not read as zero
 
 
 def test_translation_invariance_of_far_data():

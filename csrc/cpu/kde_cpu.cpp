@@ -1,7 +1,9 @@
 // Streaming kernel for log f and grad log f on the CPU (KeOps/flash-attention
 // pattern): candidates in register blocks of kRows, data streamed in tiles of
-// kTile points; per tile a small score GEMM, one exp per pair and a small
-// weighted-sum GEMM, merged into float64 running sums with an online LSE.
+// kTile points; per tile a small score GEMM (scores in log2 units, row maxima
+// on the way out), one exp2 per pair and a small weighted-sum GEMM whose
+// column of ones also sums the weights, merged into float64 running sums with
+// an online LSE.
 #include "cpu/kde_cpu.hpp"
 
 #include <algorithm>
@@ -15,7 +17,9 @@
 namespace simpor::cpu {
 namespace {
 
-constexpr index_t kMaxBlocks = 32;  // register blocks per group: bounds per-thread scratch
+// Register blocks per group. A group streams the data once, so larger groups
+// read DRAM less (16 measured 3% slower); this bounds per-thread scratch.
+constexpr index_t kMaxBlocks = 32;
 constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.69314718055994530942;
 
 // S[i][j] = (x_i . b_j / h^2 - |b_j|^2 / 2h^2) log2(e): the score + |x_i|^2/2h^2 (a

@@ -9,7 +9,7 @@
 namespace simpor::cpu {
 
 // Points of one class laid out for the streaming kernel: tiles of `kTile`
-// points, stored both feature-major (for the score GEMM, pre-divided by h^2)
+// points, stored both feature-major (for the score GEMM, scaled by log2(e)/h^2)
 // and point-major (for the weighted-sum GEMM). Coordinates are relative to a
 // common centre so float32 scores keep their precision.
 constexpr int kTile = 128;
