@@ -24,6 +24,19 @@ def test_matches_reference(dtype, d):
     assert ref.rel_err(g, want_g) <= TOL[dtype]
 
 
+def test_float32_error_is_rounding_level():
+    # Far inside the 1e-4 tolerance: float32 inputs (exactly representable, so
+    # only the kernel's own error counts) agree with float64 maths to ~1e-7,
+    # which guards the accuracy of the exponential's polynomial.
+    rng = np.random.default_rng(12)
+    points, numer, denom = make_problem(rng, 40, 1500, 3000, 30, np.float32)
+    h = 0.3 * np.sqrt(30)
+    lr, g = kernels.log_ratio_grad(points, numer, denom, h, device="cpu")
+    want_lr, want_g = ref.log_ratio_grad(*(a.astype(np.float64) for a in (points, numer, denom)), h)
+    assert ref.rel_err(lr, want_lr) < 1e-6
+    assert ref.rel_err(g, want_g) < 1e-5
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_gradient_matches_central_differences(device):
     rng = np.random.default_rng(7)
