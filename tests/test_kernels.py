@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import reference as ref
-from problems import DEVICES, make_problem
+from problems import DEVICES, make_problem, unit_rows
 from simpor_ext import kernels
 
 TOL = {np.float64: 1e-10, np.float32: 1e-4}
@@ -136,6 +136,23 @@ def test_empty_points(device):
     _, numer, denom = make_problem(rng, 1, 5, 5, 3)
     lr, g = kernels.log_ratio_grad(np.empty((0, 3)), numer, denom, 1.0, device=device)
     assert lr.shape == (0,) and g.shape == (0, 3)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("m", [0, 3])
+@pytest.mark.parametrize("where,value", [("numer", np.nan), ("denom", np.inf), ("denom", -np.inf)])
+def test_non_finite_sets_named_by_the_native_check(device, m, where, value):
+    # The backends check the sets while centring them, for both entry points.
+    rng = np.random.default_rng(13)
+    points, numer, denom = make_problem(rng, m, 300, 200, 4, np.float32)
+    seeds = points.astype(np.float64)
+    bad = dict(numer=numer.copy(), denom=denom.copy())
+    bad[where][-1, 2] = value
+    with pytest.raises(ValueError, match=f"{where} contains NaN or infinity"):
+        kernels.log_ratio_grad(points, bad["numer"], bad["denom"], 1.0, device=device)
+    with pytest.raises(ValueError, match=f"{where} contains NaN or infinity"):
+        kernels.ascend(seeds, np.full(m, 0.1), unit_rows(rng, m, 4), bad["numer"], bad["denom"], 1.0,
+                       device=device)
 
 
 BAD = [

@@ -11,6 +11,7 @@
 
 #include "cpu/simd.hpp"
 #include "cpu/threads.hpp"
+#include "simpor/finite_inputs.hpp"
 
 #define SIMPOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
@@ -241,6 +242,7 @@ KdeProblem<T> make_problem(const T* numer, index_t n_numer, const T* denom, inde
   pb.d = d;
   pb.bandwidth = bandwidth;
   pb.centre = centre_of(numer, n_numer, denom, n_denom, d, threads);
+  require_finite_sets(pb.centre.data(), d, numer, n_numer, denom, n_denom);
   pb.numer = pack_class(numer, n_numer, d, pb.centre, bandwidth, threads);
   pb.denom = pack_class(denom, n_denom, d, pb.centre, bandwidth, threads);
   return pb;

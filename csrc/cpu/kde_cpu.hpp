@@ -38,7 +38,8 @@ struct KdeProblem {
   int d = 0;
 };
 
-// Centres and packs both classes, on n_threads threads (<= 0: OpenMP's default).
+// Centres and packs both classes, on n_threads threads (<= 0: OpenMP's default);
+// throws std::invalid_argument naming numer or denom if either holds NaN or inf.
 template <class T>
 KdeProblem<T> make_problem(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d,
                            double bandwidth, int n_threads);

@@ -13,6 +13,7 @@
 
 #include "cuda/cuda_check.hpp"
 #include "cuda/kernels.hpp"
+#include "simpor/finite_inputs.hpp"
 
 namespace simpor::cuda {
 namespace {
@@ -50,6 +51,13 @@ std::size_t available_bytes() {
   free_b += pool_cached_bytes();
   const std::size_t reserve = std::max<std::size_t>(std::size_t(64) << 20, total_b / 20);
   return free_b > reserve ? free_b - reserve : 0;
+}
+
+// What upload_problem checks on the way, for calls with nothing to upload.
+template <class T>
+void require_finite_host(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d) {
+  require_finite(numer, n_numer * d, "numer");
+  require_finite(denom, n_denom * d, "denom");
 }
 
 template <class T>
@@ -95,6 +103,10 @@ Problem<T> upload_problem(const T* numer, index_t n_numer, const T* denom, index
   DeviceBuffer<double> partial(std::size_t(sum_blocks) * d, "the centre's partial sums", stream);
   pb.centre = DeviceBuffer<T>(d, "the data centre", stream);
   launch_centre(raw_numer.get(), n_numer, raw_denom.get(), n_denom, d, partial.get(), pb.centre.get(), stream);
+  std::vector<T> centre(d);
+  pb.centre.download(centre.data(), d);
+  check(cudaStreamSynchronize(stream), "the data centre");
+  require_finite_sets(centre.data(), d, numer, n_numer, denom, n_denom);
   const double scale = kLog2e / (bandwidth * bandwidth);
   pb.numer = DeviceBuffer<T>(std::size_t(chunks_numer) * kChunk * w, "the packed numer (class B)", stream);
   launch_pack(raw_numer.get(), n_numer, chunks_numer * kChunk, d, int(w), pb.centre.get(), scale, pad_bias<T>(),
@@ -281,7 +293,7 @@ void ascend_chunk(const Evaluator<T>& eval, AscentBuffers<T>& b, int n, int d, c
 template <class T>
 void log_ratio_grad(const T* points, index_t m, const T* numer, index_t n_numer, const T* denom, index_t n_denom,
                     int d, double bandwidth, T* log_ratio, T* grad) {
-  if (m == 0) return;
+  if (m == 0) return require_finite_host(numer, n_numer, denom, n_denom, d);
   require_gpu();
   Stream stream;
   const cudaStream_t s = stream.get();
@@ -304,7 +316,7 @@ template <class T>
 void ascend(const T* seeds, const T* radii, const T* directions, index_t m, const T* numer, index_t n_numer,
             const T* denom, index_t n_denom, int d, double bandwidth, const StepParams& params, T* points,
             T* log_ratio, std::int32_t* n_iter, std::uint8_t* converged) {
-  if (m == 0) return;
+  if (m == 0) return require_finite_host(numer, n_numer, denom, n_denom, d);
   require_gpu();
   Stream stream;
   const Plan<T> plan = plan_call(numer, n_numer, denom, n_denom, d, bandwidth, m,
