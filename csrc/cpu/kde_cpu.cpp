@@ -289,16 +289,20 @@ template <class T>
 void evaluate(const KdeProblem<T>& pb, const T* points, index_t m, T* log_ratio, T* grad, int n_threads) {
   if (m == 0) return;
   const int threads = resolve_threads(n_threads);
-  // Group size only changes scheduling, never a candidate's arithmetic.
-  const index_t per_thread = (m + threads - 1) / threads;
-  const int group = int(std::clamp<index_t>((per_thread + kRows - 1) / kRows, 1, kMaxBlocks) * kRows);
-  const index_t n_groups = (m + group - 1) / group;
+  // Groups of at most kMaxBlocks blocks, as many as a multiple of the thread
+  // count and within one block of each other in size, so that no thread waits
+  // on a short last group. Grouping only changes scheduling, never a
+  // candidate's arithmetic.
+  const index_t blocks = (m + kRows - 1) / kRows;
+  const index_t rounds = (blocks + threads * kMaxBlocks - 1) / (threads * kMaxBlocks);
+  const index_t n_groups = std::min<index_t>(blocks, rounds * threads);
+  const auto first_row = [&](index_t g) { return std::min(m, g * blocks / n_groups * kRows); };
+  const int capacity = int((blocks + n_groups - 1) / n_groups * kRows);
   parallel_dynamic(
-      n_groups, threads, [&] { return Evaluator<T>(pb, group); },
+      n_groups, threads, [&] { return Evaluator<T>(pb, capacity); },
       [&](index_t g, Evaluator<T>& eval) {
-        const index_t first = g * group;
-        const int count = int(std::min<index_t>(group, m - first));
-        eval(points + first * pb.d, count, log_ratio + first, grad + first * pb.d);
+        const index_t first = first_row(g);
+        eval(points + first * pb.d, int(first_row(g + 1) - first), log_ratio + first, grad + first * pb.d);
       });
 }
 
