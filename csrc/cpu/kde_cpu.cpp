@@ -132,16 +132,17 @@ SIMPOR_INLINE void stream_class_impl(const PackedClass<T>& cls, const T* xs, int
                                      double* weighted, T* scratch) {
   const int d = cls.d, dp = cls.d_padded;
   T* scores = scratch;  // kRows x kTile
+  const int blocks = rows / kRows;
   for (index_t t = 0; t < cls.n_tiles; ++t) {
     const T* bt = cls.scaled_t.get() + t * d * kTile;
     const T* coords = cls.coords.get() + t * kTile * dp;
     const T* bias = cls.bias.get() + t * kTile;
-    const int blocks = rows / kRows;
     for (int r0 = 0; r0 < rows; r0 += kRows) {
       if (t + 1 < cls.n_tiles) {  // each block fetches its share of the next tile
-        prefetch_part(bt + d * kTile, d * kTile * sizeof(T), r0 / kRows, blocks);
-        prefetch_part(coords + kTile * dp, kTile * dp * sizeof(T), r0 / kRows, blocks);
-        prefetch_part(bias + kTile, kTile * sizeof(T), r0 / kRows, blocks);
+        const int block = r0 / kRows;
+        prefetch_part(bt + d * kTile, d * kTile * sizeof(T), block, blocks);
+        prefetch_part(coords + kTile * dp, kTile * dp * sizeof(T), block, blocks);
+        prefetch_part(bias + kTile, kTile * sizeof(T), block, blocks);
       }
       T tile_max[kRows];
       score_tile(xs + r0 * d, bt, bias, d, scores, tile_max);
@@ -196,7 +197,6 @@ PackedClass<T> pack_class(const T* pts, index_t n, int d, const std::vector<T>& 
                           int threads) {
   constexpr int W = Simd<T>::width;
   PackedClass<T> c;
-  c.n = n;
   c.d = d;
   c.d_padded = (d + 1 + W - 1) / W * W;  // room for the column of ones
   c.n_tiles = (n + kTile - 1) / kTile;

@@ -20,7 +20,6 @@ constexpr int kRows = 4;
 
 template <class T>
 struct PackedClass {
-  index_t n = 0;
   int d = 0;
   int d_padded = 0;  // d + 1 (a column of ones) rounded up to the vector width
   index_t n_tiles = 0;
