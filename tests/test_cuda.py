@@ -208,6 +208,23 @@ def test_far_data_keeps_precision(dtype):
 
 
 @needs_gpu
+@pytest.mark.parametrize("d", [4, 7], ids=["ones-column", "no-ones-column"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rescales_at_every_point(d, dtype):
+    # Data streamed nearest-last: each point outscores the previous one by far
+    # more than the lazy-rescale slack, so the running sums are rescaled at
+    # almost every point, and the lanes of a warp disagree about when.
+    rng = np.random.default_rng(8)
+    points = rng.normal(size=(70, d)) * 0.01
+    numer = np.outer(np.linspace(3.0, 0.05, 150), np.ones(d)) + rng.normal(size=(150, d)) * 0.01
+    denom = np.outer(np.linspace(-3.0, -0.05, 200), np.ones(d))
+    points, numer, denom = (a.astype(dtype) for a in (points, numer, denom))
+    lr, g = kernels.log_ratio_grad(points, numer, denom, 0.05, device="cuda")
+    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, 0.05)
+    assert ref.rel_err(lr, want_lr) <= TOL[dtype] and ref.rel_err(g, want_g) <= TOL[dtype]
+
+
+@needs_gpu
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_same_inputs_same_bytes(dtype):
     rng = np.random.default_rng(6)

@@ -37,8 +37,12 @@ __device__ __forceinline__ double exp2_fast(double v) { return exp2(v); }
 
 // A candidate's reference score moves only when a score exceeds it by more than
 // kSlack (log2 units), so weights stay <= 2^8 and the rescaling of the running
-// sums -- a divergent branch -- is rare (flash-attention's lazy rescaling).
+// sums -- a branch -- is rare (flash-attention's lazy rescaling).
 constexpr float kSlack = 8.0f;
+
+// The thread path's float running sums span this many chunks (256 points, each
+// weight <= 2^kSlack) before they are added to the float64 sums.
+constexpr int kFlushChunks = 4;
 
 // Bytes of data points staged per block in the warp path.
 constexpr int kWarpTileBytes = 16384;
@@ -93,12 +97,12 @@ __device__ __forceinline__ void load_row(const double* src, double (&c)[W]) {
   }
 }
 
-// Centred candidate padded to a packed row: x - centre, then -1 in the bias
-// slot (score = x.c - bias), zeros after. Invalid candidates are all zeros.
+// Centred candidate padded to a packed row of width w: x - centre, zeros, and
+// -1 against the bias column (score = x.c - bias). Invalid candidates are all zeros.
 template <class T>
-__device__ __forceinline__ T candidate_value(const EvalArgs<T>& a, long long i, int k) {
+__device__ __forceinline__ T candidate_value(const EvalArgs<T>& a, long long i, int k, int w) {
   if (k < a.d) return T(double(a.points[i * a.d + k]) - double(a.centre[k]));
-  return k == a.d ? T(-1) : T(0);
+  return k == w - 1 ? T(-1) : T(0);
 }
 
 template <class T>
@@ -107,16 +111,31 @@ __device__ __forceinline__ double* partial_row(const EvalArgs<T>& a, int g, int 
 }
 
 // ---- thread path: one thread per TM candidates, W <= 64 ----------------------
-//
+
+// x.c - bias + offset for a packed row c. Two FMA chains halve the latency;
+// they start from the offset (minus the reference score) and -bias, so neither
+// costs an instruction. The columns where x is zero by layout (ones, bias) are skipped.
+template <class T, int W, bool ONES>
+__device__ __forceinline__ T relative_score(const T (&x)[W], const T (&c)[W], T offset) {
+  constexpr int kFeatureColumns = ONES ? W - 2 : W - 1;
+  T s[2] = {offset, -c[W - 1]};
+#pragma unroll
+  for (int k = 0; k < kFeatureColumns; ++k) s[k % 2] = fma(x[k], c[k], s[k % 2]);
+  return s[0] + s[1];
+}
+
 // All threads of a block read the same data point at the same time, so the
 // shared-memory loads are broadcasts; x and the running sums stay in
-// registers. Running sums are float over one chunk (64 points) and flushed
-// into float64 sums in shared memory, as KeOps' dtype_acc does.
-template <class T, int W, int TM, int BLOCK>
+// registers. Running sums are float over kFlushChunks chunks and then flushed
+// into float64 sums in shared memory, as KeOps' dtype_acc does. With the ones
+// column (ONES) the sum of the weights is acc[W - 2]; the bias column's
+// weighted sum is never formed.
+template <class T, int W, int TM, int BLOCK, bool ONES>
 __global__ void __launch_bounds__(BLOCK) partials_thread(const EvalArgs<T> a) {
   SIMPOR_DYNAMIC_SHARED(smem);
   T* tile = reinterpret_cast<T*>(smem);                                        // kChunk x W
   double* flushed = reinterpret_cast<double*>(smem + kChunk * W * sizeof(T));  // [TM * W][BLOCK]
+  constexpr int kSums = W - 1;  // weighted sums kept: every column but the bias
 
   const int count = candidate_count(a);
   const int base = blockIdx.x * (BLOCK * TM);
@@ -124,19 +143,20 @@ __global__ void __launch_bounds__(BLOCK) partials_thread(const EvalArgs<T> a) {
   const Segment<T> seg = segment_of(a, blockIdx.y);
   const int tid = threadIdx.x;
 
-  T x[TM][W], acc[TM][W], tile_sum[TM], ref[TM];
+  T x[TM][W], acc[TM][kSums], tile_sum[TM], neg_ref[TM];  // neg_ref: minus the reference score
   double sum[TM];
 #pragma unroll
   for (int t = 0; t < TM; ++t) {
     const int i = base + t * BLOCK + tid;
 #pragma unroll
-    for (int k = 0; k < W; ++k) {
-      x[t][k] = i < count ? candidate_value(a, i, k) : T(0);
+    for (int k = 0; k < W; ++k) x[t][k] = i < count ? candidate_value(a, i, k, W) : T(0);
+#pragma unroll
+    for (int k = 0; k < kSums; ++k) {
       acc[t][k] = T(0);
       flushed[(t * W + k) * BLOCK + tid] = 0.0;
     }
     tile_sum[t] = T(0);
-    ref[t] = T(-INFINITY);
+    neg_ref[t] = T(INFINITY);
     sum[t] = 0.0;
   }
 
@@ -150,36 +170,38 @@ __global__ void __launch_bounds__(BLOCK) partials_thread(const EvalArgs<T> a) {
       load_row<W>(tile + j * W, c);
 #pragma unroll
       for (int t = 0; t < TM; ++t) {
-        T s0 = T(0), s1 = T(0);  // two chains halve the FMA latency
-#pragma unroll
-        for (int k = 0; k < W; k += 2) {
-          s0 = fma(x[t][k], c[k], s0);
-          s1 = fma(x[t][k + 1], c[k + 1], s1);
-        }
-        const T s = s0 + s1;
-        if (s > ref[t] + T(kSlack)) {
-          const T f = exp2_fast(ref[t] - s);  // 0 when ref is -inf
+        T s = relative_score<T, W, ONES>(x[t], c, neg_ref[t]);
+        const bool up = s > T(kSlack);  // also the first point: neg_ref = inf gives s = inf
+        // The warp rescales together (lanes not concerned scale by 1): a
+        // uniform branch needs no reconvergence, and rescales are rare.
+        if (__any_sync(0xffffffffu, up)) {
+          // The reference becomes this point's own score, recomputed without
+          // the old reference (which may be -inf or far below).
+          const T score = relative_score<T, W, ONES>(x[t], c, T(0));
+          const T f = up ? exp2_fast(-(neg_ref[t] + score)) : T(1);  // 0 for the first point
           tile_sum[t] *= f;
           sum[t] *= double(f);
 #pragma unroll
-          for (int k = 0; k < W; ++k) {
+          for (int k = 0; k < kSums; ++k) {
             acc[t][k] *= f;
             flushed[(t * W + k) * BLOCK + tid] *= double(f);
           }
-          ref[t] = s;
+          if (up) neg_ref[t] = -score, s = T(0);
         }
-        const T w = exp2_fast(s - ref[t]);
-        tile_sum[t] += w;
+        const T w = exp2_fast(s);
+        if (!ONES) tile_sum[t] += w;
 #pragma unroll
-        for (int k = 0; k < W; ++k) acc[t][k] = fma(w, c[k], acc[t][k]);
+        for (int k = 0; k < kSums; ++k) acc[t][k] = fma(w, c[k], acc[t][k]);
       }
     }
+    const bool flush = (chunk - seg.first + 1) % kFlushChunks == 0 || chunk + 1 == seg.last;
+    if (!flush) continue;
 #pragma unroll
     for (int t = 0; t < TM; ++t) {
       sum[t] += double(tile_sum[t]);
       tile_sum[t] = T(0);
 #pragma unroll
-      for (int k = 0; k < W; ++k) {
+      for (int k = 0; k < kSums; ++k) {
         flushed[(t * W + k) * BLOCK + tid] += double(acc[t][k]);
         acc[t][k] = T(0);
       }
@@ -191,8 +213,8 @@ __global__ void __launch_bounds__(BLOCK) partials_thread(const EvalArgs<T> a) {
     const int i = base + t * BLOCK + tid;
     if (i >= count) continue;
     double* out = partial_row(a, blockIdx.y, i);
-    out[0] = double(ref[t]);
-    out[1] = sum[t];
+    out[0] = -double(neg_ref[t]);
+    out[1] = ONES ? flushed[(t * W + W - 2) * BLOCK + tid] : sum[t];
     for (int k = 0; k < a.d; ++k) out[2 + k] = flushed[(t * W + k) * BLOCK + tid];
   }
 }
@@ -236,7 +258,7 @@ __global__ void __launch_bounds__(kWarps * 32) partials_warp(const EvalArgs<T> a
   double sum = 0.0;
 #pragma unroll
   for (int q = 0; q < K; ++q) {
-    x[q] = valid ? candidate_value(a, i, q * 32 + lane) : T(0);
+    x[q] = valid ? candidate_value(a, i, q * 32 + lane, W) : T(0);
     acc[q] = T(0);
     my_flushed[q * 32] = 0.0;
   }
@@ -336,6 +358,26 @@ __global__ void merge_segments(const EvalArgs<T> a) {
 
 // ---- dispatch ----------------------------------------------------------------
 
+// Calls thread(kernel, width, tm, block) with the thread-path kernel for `l`.
+template <class T, bool ONES, class F>
+void thread_widths(const Layout& l, F&& thread) {
+  constexpr bool single = std::is_same<T, float>::value;
+  switch (l.width) {
+    case 4: return thread(partials_thread<T, 4, 1, 128, ONES>, 4, 1, 128);
+    case 8: return thread(partials_thread<T, 8, 1, 128, ONES>, 8, 1, 128);
+    case 16: return thread(partials_thread<T, 16, 1, 128, ONES>, 16, 1, 128);
+    case 32:
+      if constexpr (single) {
+        if (l.tm == 2) return thread(partials_thread<T, 32, 2, 64, ONES>, 32, 2, 64);
+      }
+      return thread(partials_thread<T, 32, 1, 128, ONES>, 32, 1, 128);
+    case 64:
+      if constexpr (single) return thread(partials_thread<T, 64, 1, 64, ONES>, 64, 1, 64);
+      break;
+  }
+  throw std::logic_error("simpor_ext: no CUDA thread kernel for packed width " + std::to_string(l.width));
+}
+
 // Calls f(kernel, threads, shared_bytes) with the partials kernel for `l`.
 template <class T, class F>
 void with_partials_kernel(const Layout& l, F&& f) {
@@ -350,32 +392,19 @@ void with_partials_kernel(const Layout& l, F&& f) {
       std::size_t(warp_tile_points<T>(w)) * w * sizeof(T) + std::size_t(kWarps) * w * sizeof(double));
   };
   if (!l.warp) {
-    switch (l.width) {
-      case 4: return thread(partials_thread<T, 4, 1, 128>, 4, 1, 128);
-      case 8: return thread(partials_thread<T, 8, 1, 128>, 8, 1, 128);
-      case 16: return thread(partials_thread<T, 16, 1, 128>, 16, 1, 128);
-      case 32:
-        if constexpr (single) {
-          if (l.tm == 2) return thread(partials_thread<T, 32, 2, 64>, 32, 2, 64);
-        }
-        return thread(partials_thread<T, 32, 1, 128>, 32, 1, 128);
-      case 64:
-        if constexpr (single) return thread(partials_thread<T, 64, 1, 64>, 64, 1, 64);
-        break;
-    }
-  } else {
-    switch (l.width) {
-      case 64:
-        if constexpr (!single) return warp(partials_warp<T, 2>, 64);
-        break;
-      case 128: return warp(partials_warp<T, 4>, 128);
-      case 256: return warp(partials_warp<T, 8>, 256);
-      case 512: return warp(partials_warp<T, 16>, 512);
-      case 1024: return warp(partials_warp<T, 32>, 1024);
-    }
+    if (l.ones) return thread_widths<T, true>(l, thread);
+    return thread_widths<T, false>(l, thread);
   }
-  throw std::logic_error("simpor_ext: no CUDA kernel for packed width " + std::to_string(l.width) +
-                         (l.warp ? " (warp path)" : " (thread path)"));
+  switch (l.width) {
+    case 64:
+      if constexpr (!single) return warp(partials_warp<T, 2>, 64);
+      break;
+    case 128: return warp(partials_warp<T, 4>, 128);
+    case 256: return warp(partials_warp<T, 8>, 256);
+    case 512: return warp(partials_warp<T, 16>, 512);
+    case 1024: return warp(partials_warp<T, 32>, 1024);
+  }
+  throw std::logic_error("simpor_ext: no CUDA warp kernel for packed width " + std::to_string(l.width));
 }
 
 }  // namespace

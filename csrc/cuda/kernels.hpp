@@ -14,6 +14,10 @@ namespace simpor::cuda {
 constexpr int kChunk = 64;
 
 // Widest packed row (d features + 1 bias slot, rounded up) the kernels handle.
+// A packed row of width w holds the d scaled features, zeros, a column of ones
+// at w - 2 when there is room (d + 2 <= w: its weighted sum is the sum of the
+// weights, so no separate running sum) and the bias at w - 1. Fixed positions
+// let the thread kernels skip both columns where they do not contribute.
 constexpr int kMaxWidth = 1024;
 constexpr int kMaxFeatures = kMaxWidth - 1;
 
@@ -38,7 +42,10 @@ struct Layout {
   int tm = 1;               // candidates per thread (thread path)
   int block = 128;          // threads per block
   int cands_per_block = 0;  // candidates per block
+  bool ones = false;        // packed rows carry the ones column
 };
+
+SIMPOR_HD constexpr bool has_ones_column(int d, int width) { return d + 2 <= width; }
 
 inline int next_pow2(int v) {
   int p = 1;
@@ -66,6 +73,7 @@ inline Layout choose_layout(int d, bool single, Tuning tuning = {}) {
     l.block = 128;
     l.cands_per_block = l.block / 32;
   }
+  l.ones = has_ones_column(d, l.width);
   return l;
 }
 
@@ -108,8 +116,9 @@ void launch_centre(const T* numer, long long n_numer, const T* denom, long long 
                    T* centre, cudaStream_t stream);
 
 // Packs n rows of d values into `padded_rows` rows of `width` (a whole number
-// of kChunk): (b - centre) * scale, the bias |b - centre|^2 * scale / 2 at
-// column d, zeros after; rows past n carry the bias `pad` (weight 0).
+// of kChunk): (b - centre) * scale, zeros, the ones column if there is room,
+// and the bias |b - centre|^2 * scale / 2 at width - 1; rows past n carry the
+// bias `pad` (weight 0).
 template <class T>
 void launch_pack(const T* rows, long long n, long long padded_rows, int d, int width, const T* centre, double scale,
                  double pad, T* packed, cudaStream_t stream);

@@ -33,8 +33,15 @@ __global__ void finish_centre(const double* partial, int blocks, int d, long lon
   }
 }
 
-// One warp per packed row: (b - centre) * scale, then the bias
-// |b - centre|^2 * scale / 2, zeros after; padding rows score -pad.
+// Value of column k >= d of a packed row: the ones column or zero (the bias
+// column is written separately).
+template <class T>
+__device__ __forceinline__ T filler(int k, int d, int width) {
+  return k == width - 2 && has_ones_column(d, width) ? T(1) : T(0);
+}
+
+// One warp per packed row: (b - centre) * scale, zeros, the ones column, then
+// the bias |b - centre|^2 * scale / 2 at width - 1; padding rows score -pad.
 template <class T>
 __global__ void pack_rows(const T* rows, long long n, long long padded_rows, int d, int width, const T* centre,
                           double scale, T pad, T* packed) {
@@ -42,24 +49,20 @@ __global__ void pack_rows(const T* rows, long long n, long long padded_rows, int
   const long long j = static_cast<long long>(blockIdx.x) * kPackWarps + threadIdx.x / 32;
   if (j >= padded_rows) return;  // whole warp
   T* out = packed + j * width;
-  if (j >= n) {
-    for (int k = lane; k < width; k += 32) out[k] = k == d ? pad : T(0);
-    return;  // whole warp
-  }
   double sq = 0.0;
-  for (int k = lane; k < width; k += 32) {
-    if (k < d) {
+  for (int k = lane; k < width - 1; k += 32) {
+    if (k < d && j < n) {
       const double v = double(rows[j * d + k]) - double(centre[k]);
       sq += v * v;
       out[k] = T(v * scale);
-    } else if (k > d) {
-      out[k] = T(0);
+    } else {
+      out[k] = filler<T>(k, d, width);
     }
   }
   for (int off = 16; off > 0; off /= 2) sq += __shfl_xor_sync(0xffffffffu, sq, off);
   if (lane == 0) {
     const double bias = 0.5 * sq * scale;
-    out[d] = bias < double(pad) ? T(bias) : pad;
+    out[width - 1] = j < n && bias < double(pad) ? T(bias) : pad;
   }
 }
 

@@ -1,5 +1,5 @@
 // The CUDA runtime, or its CPU emulation (SIMPOR_CUDA_EMULATION, tests only:
-// see emu/README.md). Kernels use the two macros below instead of the
+// see README.md). Kernels use the two macros below instead of the
 // `extern __shared__` and `<<<...>>>` syntax so that both builds share them.
 #pragma once
 

@@ -1,13 +1,13 @@
 // CPU emulation of the CUDA features the simpor_ext kernels use, so that the
 // kernels and the host code run -- and are tested -- on machines without a GPU
-// (see README.md here). Not a general CUDA emulator.
+// (see ../README.md). Not a general CUDA emulator.
 //
 // Each thread block runs its threads as fibers (ucontext) on the calling
-// thread; a fiber yields only at __syncthreads and warp shuffles, which makes
-// the emulation deterministic. It checks what it can: barriers reached by
-// every live thread (none exited), full warps at shuffles, the launch limits
-// the real build relies on (48 KiB of dynamic shared memory, 1024 threads,
-// grid.y <= 65535). Device memory and shared memory start filled with 0xFF
+// thread; a fiber yields only at __syncthreads and warp shuffles or votes,
+// which makes the emulation deterministic. It checks what it can: barriers
+// reached by every live thread (none exited), full warps at shuffles and votes,
+// the launch limits the real build relies on (48 KiB of dynamic shared memory,
+// 1024 threads, grid.y <= 65535). Device memory and shared memory start filled with 0xFF
 // bytes (NaN as floating point), so reading what nothing wrote shows up in
 // the results. Build with -fsanitize=address to catch out-of-bounds access.
 #pragma once
@@ -252,6 +252,20 @@ T shuffle(unsigned mask, T v, unsigned src_lane) {
   return out;
 }
 
+// __any_sync: every lane publishes its predicate in the shuffle slots.
+inline bool vote_any(unsigned mask, bool pred) {
+  if (mask != 0xffffffffu) fail("only full-warp votes are emulated");
+  Block& b = block();
+  const unsigned t = unsigned(b.current), base = t / kWarp * kWarp;
+  const unsigned parity = b.warp_generation[t / kWarp] % 2;
+  b.lanes[2 * t + parity] = pred;
+  warp_barrier();
+  const unsigned end = std::min<unsigned>(base + kWarp, unsigned(b.fibers.size()));
+  for (unsigned l = base; l < end; ++l)
+    if (b.lanes[2 * l + parity]) return true;
+  return false;
+}
+
 // ---- memory ---------------------------------------------------------------------
 constexpr unsigned char kPoison = 0xFF;
 
@@ -314,6 +328,7 @@ template <class T>
 T __shfl_sync(unsigned mask, T v, int src_lane) {
   return simpor_emu::shuffle(mask, v, unsigned(src_lane));
 }
+inline bool __any_sync(unsigned mask, bool pred) { return simpor_emu::vote_any(mask, pred); }
 // Fibers switch only at barriers and shuffles, so a plain add is atomic here.
 inline int atomicAdd(int* address, int v) {
   const int old = *address;
