@@ -242,7 +242,8 @@ run_step racecheck 120 bash -c "$(declare -f sanitize); logs='$logs' PY='$PY'; c
 # Registers, spills and SASS of the kernels, for reading offline.
 run_step sass 60 bash -c "set -e; so=\$(cd /tmp && $PY -c 'import simpor_ext._cuda as c; print(c.__file__)'); \
   cuobjdump -res-usage \"\$so\" > '$logs/res_usage.txt'; cuobjdump -sass \"\$so\" > '$logs/kernels.sass'; \
-  echo FFMA: \$(grep -c FFMA '$logs/kernels.sass'); grep -A1 'partials_' '$logs/res_usage.txt' | head -60"
+  echo FFMA: \$(grep -c FFMA '$logs/kernels.sass'); grep -A1 'partials_' '$logs/res_usage.txt' | head -60; \
+  $PY '$root/bench/sass_mix.py' \"\$so\""
 
 tar -czf "$out/logs.tar.gz" -C "$logs" . && rm -rf "$logs"
 echo "=== summary ($out/summary.json)" | tee -a "$out/gpu_check.log"

@@ -6,6 +6,11 @@ NumPy (CPU) or PyTorch (CUDA) implementation of the same maths measured in the
 same run, and the machine's float32 matmul rate. Ratios are what to compare
 across runs; absolute numbers depend on the machine and its load.
 
+On the GPU each side is timed twice, like with like: a whole call (NumPy
+arrays in, NumPy arrays out: uploads and copies back included) and the
+computation alone on data already on the device (our kernels timed with CUDA
+events, PyTorch on device tensors).
+
     python bench/kernels.py                      # CPU grid n x d x dtype
     python bench/kernels.py --device cuda        # the issue's GPU problem size
     python bench/kernels.py --device cuda --e2e  # + end-to-end balance()
@@ -90,6 +95,14 @@ def unit_rows(rng, m, d, dtype):
     return (u / np.linalg.norm(u, axis=1, keepdims=True)).astype(dtype)
 
 
+def device_kernel_seconds(points, numer, denom, h, repeat):
+    """Our kernels alone on data uploaded once (CUDA events), per evaluation."""
+    from simpor_ext import _backend
+
+    timer = _backend._cuda._time_kernels_f32 if points.dtype == np.float32 else _backend._cuda._time_kernels_f64
+    return timer(points, numer, denom, h, repeat)
+
+
 def bench_case(device, n, d, m, dtype, repeat, baseline):
     rng = np.random.default_rng(n + d)
     points, numer, denom = make_data(rng, n, m, d, dtype)
@@ -101,32 +114,43 @@ def bench_case(device, n, d, m, dtype, repeat, baseline):
     t_step = best_time(lambda: kernels.ascend(points, radii, dirs, numer, denom, h, max_iter=1, device=device), repeat)
     row = dict(device=device, dtype=np.dtype(dtype).name, n=n, d=d, m=m,
                pairs_per_s=m * n / t_eval, ascent_pairs_per_s=2 * m * n / t_step)
-    t_base = baseline(points, numer, denom, h)
-    if t_base is not None:
-        row["baseline_pairs_per_s"] = m * n / t_base
+    if device == "cuda":
+        row["kernel_pairs_per_s"] = m * n / device_kernel_seconds(points, numer, denom, h, repeat)
+    t_call, t_device = baseline(points, numer, denom, h)
+    if t_call is not None:
+        row["baseline_pairs_per_s"] = m * n / t_call
         row["speedup"] = row["pairs_per_s"] / row["baseline_pairs_per_s"]
+    if t_device is not None:
+        row["baseline_kernel_pairs_per_s"] = m * n / t_device
+        row["kernel_speedup"] = row["kernel_pairs_per_s"] / row["baseline_kernel_pairs_per_s"]
     return row
 
 
 def cpu_baseline(repeat):
-    return lambda p, b, a, h: best_time(lambda: numpy_log_ratio_grad(p, b, a, h), repeat)
+    """NumPy seconds per call; there is no separate device time on the CPU."""
+    return lambda p, b, a, h: (best_time(lambda: numpy_log_ratio_grad(p, b, a, h), repeat), None)
 
 
 def cuda_baseline(repeat):
+    """PyTorch seconds per call (NumPy in and out) and on device tensors."""
     try:
         import torch
     except ImportError:
-        return lambda *args: None
+        return lambda *args: (None, None)
     if not torch.cuda.is_available():
-        return lambda *args: None
+        return lambda *args: (None, None)
 
     def run(p, b, a, h):
+        def call():
+            tp, tb, ta = (torch.from_numpy(x).cuda() for x in (p, b, a))
+            return [t.cpu().numpy() for t in torch_log_ratio_grad(tp, tb, ta, h)]
+
         tp, tb, ta = (torch.from_numpy(x).cuda() for x in (p, b, a))
 
-        def once():
+        def on_device():
             torch_log_ratio_grad(tp, tb, ta, h)
             torch.cuda.synchronize()
-        return best_time(once, repeat)
+        return best_time(call, repeat), best_time(on_device, repeat)
     return run
 
 
@@ -148,13 +172,23 @@ def end_to_end(device, seed=0):
 def print_table(rows, gflops):
     print(f"machine: {platform.processor() or platform.machine()}; float32 matmul up to {gflops:.1f} GFLOP/s "
           "(x matmul: against the best matmul measured beside each row)")
-    head = f"{'dev':5} {'dtype':8} {'n':>7} {'d':>4} {'m':>6} {'pairs/s':>10} {'ascent/s':>10} {'base/s':>10} {'x base':>7} {'x matmul':>8}"
-    print(head)
+    gpu = any("kernel_pairs_per_s" in r for r in rows)
+    cols = [("pairs/s", "pairs_per_s"), ("ascent/s", "ascent_pairs_per_s"), ("base/s", "baseline_pairs_per_s"),
+            ("x base", "speedup")]
+    if gpu:  # the same comparison on device-resident data
+        cols += [("kernel/s", "kernel_pairs_per_s"), ("kbase/s", "baseline_kernel_pairs_per_s"),
+                 ("x kbase", "kernel_speedup")]
+    else:
+        cols += [("x matmul", "flop_ratio_vs_matmul")]
+
+    def cell(v, key):
+        if v is None:
+            return "-"
+        return f"{v:.2f}" if key in ("speedup", "kernel_speedup", "flop_ratio_vs_matmul") else f"{v:.3e}"
+    print(f"{'dev':5} {'dtype':8} {'n':>7} {'d':>4} {'m':>6} " + " ".join(f"{h:>10}" for h, _ in cols))
     for r in rows:
-        base = r.get("baseline_pairs_per_s")
-        print(f"{r['device']:5} {r['dtype']:8} {r['n']:>7} {r['d']:>4} {r['m']:>6} {r['pairs_per_s']:>10.3e} "
-              f"{r['ascent_pairs_per_s']:>10.3e} {base if base is None else format(base, '10.3e'):>10} "
-              f"{r.get('speedup', float('nan')):>7.2f} {r.get('flop_ratio_vs_matmul', float('nan')):>8.2f}")
+        print(f"{r['device']:5} {r['dtype']:8} {r['n']:>7} {r['d']:>4} {r['m']:>6} "
+              + " ".join(f"{cell(r.get(k), k):>10}" for _, k in cols))
 
 
 def main(argv=None):
