@@ -248,6 +248,73 @@ def test_both_thread_kernel_variants_agree():
         CUDA._set_thread_candidates(0)
 
 
+# ---- the tensor-core (3xTF32) float kernel, opt-in -------------------------------
+
+
+@pytest.fixture
+def tensor_cores():
+    CUDA._set_tensor_cores(True)
+    yield
+    CUDA._set_tensor_cores(False)
+
+
+# (m, n_B, n_A, d): widths 8, 16 and 32 with the ones column; m and n not
+# multiples of the 16-candidate warp tile, the 128-candidate block or 8 points.
+MMA_SHAPES = [(1, 1, 1, 5), (37, 70, 130, 6), (129, 200, 64, 14), (150, 333, 517, 30), (17, 3, 1000, 20)]
+
+
+@needs_gpu
+@pytest.mark.parametrize("shape", MMA_SHAPES, ids=lambda s: "m%d-nb%d-na%d-d%d" % s)
+def test_tensor_core_kernel_keeps_float32_accuracy(shape, tensor_cores):
+    # The error the 3xTF32 products add: measured against the float64 reference
+    # next to the float32 kernel's own error. TF32 alone (10-bit mantissa) would
+    # give ~1e-3; the split keeps it at float32 rounding level.
+    m, n_b, n_a, d = shape
+    rng = np.random.default_rng(sum(shape))
+    points, numer, denom = make_problem(rng, m, n_b, n_a, d, np.float32)
+    h = 0.3 * np.sqrt(d)
+    lr, g = kernels.log_ratio_grad(points, numer, denom, h, device="cuda")
+    CUDA._set_tensor_cores(False)
+    lr_fp32, g_fp32 = kernels.log_ratio_grad(points, numer, denom, h, device="cuda")
+    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, h)
+    err = ref.rel_err(lr, want_lr), ref.rel_err(g, want_g)
+    err_fp32 = ref.rel_err(lr_fp32, want_lr), ref.rel_err(g_fp32, want_g)
+    assert lr.dtype == np.float32 and g.shape == (m, d)
+    assert max(err) <= 1e-5, (err, err_fp32)
+    assert err[0] <= 4 * err_fp32[0] + 1e-7 and err[1] <= 4 * err_fp32[1] + 1e-7, (err, err_fp32)
+
+
+@needs_gpu
+@pytest.mark.parametrize("h", [1e-2, 1e3])
+def test_tensor_core_kernel_at_extreme_bandwidths(h, tensor_cores):
+    rng = np.random.default_rng(3)
+    points, numer, denom = make_problem(rng, 20, 150, 200, 5, np.float32)
+    lr, g = kernels.log_ratio_grad(points, numer, denom, h, device="cuda")
+    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, h)
+    assert ref.rel_err(lr, want_lr) <= 1e-4 and ref.rel_err(g, want_g) <= 1e-4
+
+
+@needs_gpu
+def test_tensor_core_kernel_rescales_at_every_point(tensor_cores):
+    rng = np.random.default_rng(8)
+    d = 6  # width 8 with the ones column
+    points = (rng.normal(size=(70, d)) * 0.01).astype(np.float32)
+    numer = (np.outer(np.linspace(3.0, 0.05, 150), np.ones(d)) + rng.normal(size=(150, d)) * 0.01).astype(np.float32)
+    denom = np.outer(np.linspace(-3.0, -0.05, 200), np.ones(d)).astype(np.float32)
+    lr, g = kernels.log_ratio_grad(points, numer, denom, 0.05, device="cuda")
+    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, 0.05)
+    assert ref.rel_err(lr, want_lr) <= 1e-4 and ref.rel_err(g, want_g) <= 1e-4
+
+
+@needs_gpu
+def test_tensor_core_ascent_near_the_cpus(tensor_cores):
+    seeds, radii, dirs, numer, denom, h = ascent_problem(8, m=60, d=5, dtype=np.float32)
+    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h)
+    near = np.linalg.norm(gpu.points - cpu.points, axis=1) <= 1e-2 * radii
+    assert near.mean() >= 0.8
+    assert ref.rel_err(gpu.log_ratio, ref.log_ratio(gpu.points, numer, denom, h)) <= 1e-4
+
+
 def data_bytes(n_b, n_a, d, dtype):
     """Device bytes the data take while they are packed: the packed rows
     (csrc/cuda/kernels.hpp: choose_layout) plus the centre and the raw rows,

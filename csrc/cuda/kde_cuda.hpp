@@ -57,8 +57,11 @@ int runtime_version();
 
 // Test and tuning hooks. A nonzero budget replaces the device's free memory
 // in the chunking decisions (to exercise them on small inputs); 1 or 2 forces
-// the candidates per thread of the width-32 float kernel (0: default).
+// the candidates per thread of the width-32 float kernel (0: default);
+// tensor cores select the 3xTF32 float kernel where it applies (compute
+// capability >= 8.0, d + 2 <= 32).
 void set_memory_budget(std::size_t bytes);
 void set_thread_candidates(int per_thread);
+void set_tensor_cores(bool on);
 
 }  // namespace simpor::cuda

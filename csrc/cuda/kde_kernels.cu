@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "cuda/cuda_check.hpp"
+#include "cuda/kde_device.cuh"
 #include "cuda/kernels.hpp"
 #include "cuda/runtime.hpp"
 
@@ -22,62 +23,9 @@ namespace {
 
 constexpr double kLn2 = 0.69314718055994530942;
 
-// Packed scores are in log2 units, so weights are powers of two: ex2.approx is
-// one MUFU instruction with ~2 ulp error in float; double uses the libdevice exp2.
-__device__ __forceinline__ float exp2_fast(float v) {
-#ifdef __CUDA_ARCH__
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(v));
-  return y;
-#else
-  return exp2f(v);  // the CPU emulation
-#endif
-}
-__device__ __forceinline__ double exp2_fast(double v) { return exp2(v); }
-
-// A candidate's reference score moves only when a score exceeds it by more than
-// kSlack (log2 units), so weights stay <= 2^8 and the rescaling of the running
-// sums -- a branch -- is rare (flash-attention's lazy rescaling).
-constexpr float kSlack = 8.0f;
-
-// The thread path's float running sums span this many chunks (256 points, each
-// weight <= 2^kSlack) before they are added to the float64 sums.
-constexpr int kFlushChunks = 4;
-
 // Bytes of data points staged per block in the warp path.
 constexpr int kWarpTileBytes = 16384;
 constexpr int kWarps = 4;  // warps (= candidates) per block in the warp path
-
-// Chunks [first, last) of one class, handled by the blocks with this blockIdx.y.
-template <class T>
-struct Segment {
-  const T* data;
-  int first, last;
-};
-
-template <class T>
-__device__ __forceinline__ Segment<T> segment_of(const EvalArgs<T>& a, int g) {
-  const bool numer = g < a.seg_numer;
-  const long long s = numer ? g : g - a.seg_numer;
-  const long long segs = numer ? a.seg_numer : a.seg_denom;
-  const long long chunks = numer ? a.chunks_numer : a.chunks_denom;
-  return {numer ? a.numer : a.denom, int(s * chunks / segs), int((s + 1) * chunks / segs)};
-}
-
-template <class T>
-__device__ __forceinline__ int candidate_count(const EvalArgs<T>& a) {
-  return a.count ? min(*a.count, a.m) : a.m;
-}
-
-// Copies `bytes` (a multiple of 16) from global to shared memory, 16 bytes per thread and step.
-template <int BYTES, int THREADS>
-__device__ __forceinline__ void stage(void* dst, const void* src) {
-  static_assert(BYTES % 16 == 0, "tiles are whole 16-byte vectors");
-  const uint4* s = static_cast<const uint4*>(src);
-  uint4* d = static_cast<uint4*>(dst);
-#pragma unroll 4
-  for (int v = threadIdx.x; v < BYTES / 16; v += THREADS) d[v] = s[v];
-}
 
 // One packed row (W values) from shared memory into registers, 16 bytes at a time.
 template <int W>
@@ -95,19 +43,6 @@ __device__ __forceinline__ void load_row(const double* src, double (&c)[W]) {
     const double2 v = reinterpret_cast<const double2*>(src)[q];
     c[2 * q] = v.x, c[2 * q + 1] = v.y;
   }
-}
-
-// Centred candidate padded to a packed row of width w: x - centre, zeros, and
-// -1 against the bias column (score = x.c - bias). Invalid candidates are all zeros.
-template <class T>
-__device__ __forceinline__ T candidate_value(const EvalArgs<T>& a, long long i, int k, int w) {
-  if (k < a.d) return T(double(a.points[i * a.d + k]) - double(a.centre[k]));
-  return k == w - 1 ? T(-1) : T(0);
-}
-
-template <class T>
-__device__ __forceinline__ double* partial_row(const EvalArgs<T>& a, int g, int i) {
-  return a.partials + (static_cast<long long>(g) * a.m + i) * (a.d + 2);
 }
 
 // ---- thread path: one thread per TM candidates, W <= 64 ----------------------
@@ -412,14 +347,19 @@ void with_partials_kernel(const Layout& l, F&& f) {
 template <class T>
 void launch_evaluate(const EvalArgs<T>& a, const Layout& l, cudaStream_t stream) {
   if (a.m <= 0) return;
-  if (l.block * (l.warp ? 1 : l.tm) / (l.warp ? 32 : 1) != l.cands_per_block)
-    throw std::logic_error("simpor_ext: inconsistent CUDA layout");
+  const int cands = l.mma ? l.block / 2 : l.warp ? l.block / 32 : l.block * l.tm;
+  if (cands != l.cands_per_block) throw std::logic_error("simpor_ext: inconsistent CUDA layout");
   const dim3 grid((a.m + l.cands_per_block - 1) / l.cands_per_block, a.seg_numer + a.seg_denom);
-  with_partials_kernel<T>(l, [&](auto kernel, int threads, std::size_t smem) {
-    if (threads != l.block) throw std::logic_error("simpor_ext: CUDA block size mismatch");
-    SIMPOR_LAUNCH(kernel, grid, threads, smem, stream, a);
-  });
-  check_launch("the partials kernel");
+  if (l.mma) {
+    if constexpr (!std::is_same<T, float>::value) throw std::logic_error("simpor_ext: the tensor-core path is float only");
+    else launch_partials_mma(a, l, grid, stream);
+  } else {
+    with_partials_kernel<T>(l, [&](auto kernel, int threads, std::size_t smem) {
+      if (threads != l.block) throw std::logic_error("simpor_ext: CUDA block size mismatch");
+      SIMPOR_LAUNCH(kernel, grid, threads, smem, stream, a);
+    });
+    check_launch("the partials kernel");
+  }
   constexpr int kMergeThreads = 128;
   SIMPOR_LAUNCH(merge_segments<T>, (a.m + kMergeThreads - 1) / kMergeThreads, kMergeThreads, 0, stream, a);
   check_launch("the merge kernel");
@@ -427,6 +367,9 @@ void launch_evaluate(const EvalArgs<T>& a, const Layout& l, cudaStream_t stream)
 
 template <class T>
 int resident_blocks(const Layout& l) {
+  if constexpr (std::is_same<T, float>::value) {
+    if (l.mma) return resident_blocks_mma(l);
+  }
   int blocks = 0;
   with_partials_kernel<T>(l, [&](auto kernel, int threads, std::size_t smem) {
     check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, smem), "occupancy query");

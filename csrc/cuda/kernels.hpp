@@ -25,10 +25,16 @@ constexpr int kMaxFeatures = kMaxWidth - 1;
 constexpr int kCentreRowsPerBlock = 1024;
 
 // Candidates per thread (1 or 2) for the one-thread-per-candidate kernels
-// that have a 2-candidate variant; 0 picks the default.
+// that have a 2-candidate variant; 0 picks the default. `tensor_cores`: the
+// float tensor-core (3xTF32) kernel where it applies (opt-in; the device must
+// have compute capability >= 8.0).
 struct Tuning {
   int thread_candidates = 0;
+  bool tensor_cores = false;
 };
+
+// Tensor-core path: warps per block, each holding 16 candidates (one m16 tile).
+constexpr int kMmaWarps = 8;
 
 // Which kernel family evaluates a problem of d features.
 //   thread path: width = pow2 >= d + 1 in {4..32} (float: up to 64); one
@@ -36,6 +42,8 @@ struct Tuning {
 //     (shared-memory broadcast), x and the running sums live in registers.
 //   warp path: width = 32 * pow2 up to kMaxWidth; one warp per candidate, each
 //     lane holds width / 32 features, scores reduced with shuffles.
+//   tensor-core path (float, widths 8 to 32 with the ones column, opt-in): a
+//     warp holds 16 candidates; scores and weighted sums are 3xTF32 mma.sync.
 struct Layout {
   int width = 0;            // packed row length (features + bias, padded)
   bool warp = false;        // warp path
@@ -43,6 +51,7 @@ struct Layout {
   int block = 128;          // threads per block
   int cands_per_block = 0;  // candidates per block
   bool ones = false;        // packed rows carry the ones column
+  bool mma = false;         // tensor-core path
 };
 
 SIMPOR_HD constexpr bool has_ones_column(int d, int width) { return d + 2 <= width; }
@@ -74,6 +83,12 @@ inline Layout choose_layout(int d, bool single, Tuning tuning = {}) {
     l.cands_per_block = l.block / 32;
   }
   l.ones = has_ones_column(d, l.width);
+  if (tuning.tensor_cores && single && !l.warp && l.ones && l.width >= 8 && l.width <= 32) {
+    l.mma = true;
+    l.tm = 1;
+    l.block = kMmaWarps * 32;
+    l.cands_per_block = kMmaWarps * 16;
+  }
   return l;
 }
 
@@ -97,6 +112,11 @@ struct EvalArgs {
 // segments into log f and grad log f. Asynchronous on `stream`.
 template <class T>
 void launch_evaluate(const EvalArgs<T>& args, const Layout& layout, cudaStream_t stream);
+
+// The tensor-core partials kernel (kde_mma_kernels.cu) on `grid`, and its
+// resident blocks per multiprocessor, for a layout with `mma` set.
+void launch_partials_mma(const EvalArgs<float>& args, const Layout& layout, dim3 grid, cudaStream_t stream);
+int resident_blocks_mma(const Layout& layout);
 
 // Resident blocks per multiprocessor of the partials kernel for `layout`.
 template <class T>
