@@ -6,11 +6,12 @@
 # Builds for sm_90 (offline: pip --no-build-isolation --no-deps; wheels that
 # the image lacks, e.g. imbalanced-learn and skl2onnx, must already be on
 # PYTHONPATH), runs tests/test_cuda.py and tests/test_kernels.py, times the
-# kernels (both thread-kernel variants, float64, the warp kernel, an ascent),
-# runs compute-sanitizer memcheck and racecheck on small cases, and runs
-# bench/kernels.py --device cuda. A failing step is recorded and the next one
-# runs. Every step stops by a shared deadline (GPU_CHECK_BUDGET_S, default
-# 570 s), so the script ends in time and always writes its summary.
+# kernels (both thread-kernel variants, the tensor-core kernel, float64, the
+# warp kernel, an ascent), runs compute-sanitizer memcheck and racecheck on
+# small cases, and runs bench/kernels.py --device cuda. A failing step is
+# recorded and the next one runs. Every step stops by a shared deadline
+# (GPU_CHECK_BUDGET_S, default 570 s), so the script ends in time and always
+# writes its summary.
 #
 # OUTDIR gets few files (a device machine returns at most 8):
 #   gpu_check.log     every step's output, in order
@@ -133,12 +134,14 @@ def data(n, d, m, dtype, n_b=492):
     return [a.astype(dtype) for a in (pts, numer, denom)]
 
 
-def case(name, n, d, m, dtype, per_thread=0, repeat=5):
-    row = dict(name=name, n=n, d=d, m=m, dtype=np.dtype(dtype).name, per_thread=per_thread)
+def case(name, n, d, m, dtype, per_thread=0, tensor_cores=False, repeat=5):
+    row = dict(name=name, n=n, d=d, m=m, dtype=np.dtype(dtype).name, per_thread=per_thread,
+               tensor_cores=tensor_cores)
     try:
         pts, numer, denom = data(n, d, m, dtype)
         h = 0.5 * np.sqrt(d / 2)
         cu._set_thread_candidates(per_thread)
+        cu._set_tensor_cores(tensor_cores)
         timer = cu._time_kernels_f32 if dtype == np.float32 else cu._time_kernels_f64
         row["kernel_s"] = timer(pts, numer, denom, h, repeat)
         row["call_s"] = best_time(lambda: kernels.log_ratio_grad(pts, numer, denom, h, device="cuda"), 3)
@@ -152,6 +155,7 @@ def case(name, n, d, m, dtype, per_thread=0, repeat=5):
         row["error"] = f"{type(exc).__name__}: {exc}"
     finally:
         cu._set_thread_candidates(0)
+        cu._set_tensor_cores(False)
     print(json.dumps(row), flush=True)
     out["cases"].append(row)
 
@@ -181,6 +185,10 @@ def ascent_case(name, n, d, m, dtype, max_iter):
 N = 284_807
 case("f32 d30 thread x1", N, 30, 32_768, np.float32, per_thread=1)
 case("f32 d30 thread x2", N, 30, 32_768, np.float32, per_thread=2)
+case("f32 d30 tensor cores", N, 30, 32_768, np.float32, tensor_cores=True)
+case("f32 d30 tensor cores m=131072", N, 30, 131_072, np.float32, tensor_cores=True)
+case("f32 d14 tensor cores w16", N, 14, 32_768, np.float32, tensor_cores=True)
+case("f32 d14 thread w16", N, 14, 32_768, np.float32)
 case("f32 d30 default m=131072", N, 30, 131_072, np.float32)
 case("f64 d30", N, 30, 8_192, np.float64)
 case("f32 d2 thread w4", N, 2, 32_768, np.float32)
@@ -210,6 +218,12 @@ for dtype in (np.float32, np.float64):
             cu._set_thread_candidates(per_thread)
             kernels.log_ratio_grad(*(x.astype(dtype) for x in (p, b, a)), 0.3 * np.sqrt(d), device="cuda")
         cu._set_thread_candidates(0)
+    if dtype == np.float32:  # the tensor-core kernel at widths 8, 16 and 32
+        cu._set_tensor_cores(True)
+        for d in (6, 14, 30):
+            p, b, a = rng.normal(size=(37, d)), rng.normal(size=(70, d)) + 0.5, rng.normal(size=(130, d))
+            kernels.log_ratio_grad(*(x.astype(dtype) for x in (p, b, a)), 0.3 * np.sqrt(d), device="cuda")
+        cu._set_tensor_cores(False)
     m, d = 20, 5
     numer, denom = rng.normal(size=(60, d)) + 0.8, rng.normal(size=(100, d))
     u = rng.normal(size=(m, d))
