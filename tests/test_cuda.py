@@ -267,8 +267,10 @@ MMA_SHAPES = [(1, 1, 1, 5), (37, 70, 130, 6), (129, 200, 64, 14), (150, 333, 517
 @pytest.mark.parametrize("shape", MMA_SHAPES, ids=lambda s: "m%d-nb%d-na%d-d%d" % s)
 def test_tensor_core_kernel_keeps_float32_accuracy(shape, tensor_cores):
     # The error the 3xTF32 products add: measured against the float64 reference
-    # next to the float32 kernel's own error. TF32 alone (10-bit mantissa) would
-    # give ~1e-3; the split keeps it at float32 rounding level.
+    # next to the float32 kernel's own error. One TF32 product (10-bit mantissa)
+    # errs by ~1e-3 (thousands of times the float32 kernel); the split keeps the
+    # error at float32 rounding level, with room for the tensor cores' own
+    # accumulation rounding (the emulator sums in double).
     m, n_b, n_a, d = shape
     rng = np.random.default_rng(sum(shape))
     points, numer, denom = make_problem(rng, m, n_b, n_a, d, np.float32)
@@ -280,8 +282,8 @@ def test_tensor_core_kernel_keeps_float32_accuracy(shape, tensor_cores):
     err = ref.rel_err(lr, want_lr), ref.rel_err(g, want_g)
     err_fp32 = ref.rel_err(lr_fp32, want_lr), ref.rel_err(g_fp32, want_g)
     assert lr.dtype == np.float32 and g.shape == (m, d)
-    assert max(err) <= 1e-5, (err, err_fp32)
-    assert err[0] <= 4 * err_fp32[0] + 1e-7 and err[1] <= 4 * err_fp32[1] + 1e-7, (err, err_fp32)
+    assert max(err) <= TOL[np.float32], (err, err_fp32)
+    assert err[0] <= 20 * err_fp32[0] + 1e-6 and err[1] <= 20 * err_fp32[1] + 1e-6, (err, err_fp32)
 
 
 @needs_gpu
