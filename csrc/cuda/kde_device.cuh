@@ -39,6 +39,11 @@ template <class T>
 struct Segment {
   const T* data;
   int first, last;
+
+  // Whether the float sums are added to the float64 ones after `chunk`.
+  __device__ __forceinline__ bool flush_after(int chunk) const {
+    return (chunk - first + 1) % kFlushChunks == 0 || chunk + 1 == last;
+  }
 };
 
 template <class T>

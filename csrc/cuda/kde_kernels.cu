@@ -129,8 +129,7 @@ __global__ void __launch_bounds__(BLOCK) partials_thread(const EvalArgs<T> a) {
         for (int k = 0; k < kSums; ++k) acc[t][k] = fma(w, c[k], acc[t][k]);
       }
     }
-    const bool flush = (chunk - seg.first + 1) % kFlushChunks == 0 || chunk + 1 == seg.last;
-    if (!flush) continue;
+    if (!seg.flush_after(chunk)) continue;
 #pragma unroll
     for (int t = 0; t < TM; ++t) {
       sum[t] += double(tile_sum[t]);

@@ -207,8 +207,7 @@ __global__ void __launch_bounds__(kMmaWarps * 32) partials_mma(const EvalArgs<fl
       if (__any_sync(0xffffffffu, up)) rebase<W>(s, neg_ref, o, o64, xh, xl, hi, lo, p0, g, t);
       accumulate<W>(o, s, hi, lo, p0, g, t);
     }
-    const bool flush = (chunk - seg.first + 1) % kFlushChunks == 0 || chunk + 1 == seg.last;
-    if (!flush) continue;
+    if (!seg.flush_after(chunk)) continue;
 #pragma unroll
     for (int n = 0; n < W / 8; ++n)
 #pragma unroll

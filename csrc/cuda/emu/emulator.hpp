@@ -3,13 +3,14 @@
 // (see ../README.md). Not a general CUDA emulator.
 //
 // Each thread block runs its threads as fibers (ucontext) on the calling
-// thread; a fiber yields only at __syncthreads and warp shuffles or votes,
-// which makes the emulation deterministic. It checks what it can: barriers
-// reached by every live thread (none exited), full warps at shuffles and votes,
-// the launch limits the real build relies on (48 KiB of dynamic shared memory,
-// 1024 threads, grid.y <= 65535). Device memory and shared memory start filled with 0xFF
-// bytes (NaN as floating point), so reading what nothing wrote shows up in
-// the results. Build with -fsanitize=address to catch out-of-bounds access.
+// thread; a fiber yields only at __syncthreads and warp shuffles, votes and
+// mma, which makes the emulation deterministic. It checks what it can:
+// barriers reached by every live thread (none exited), full warps at shuffles,
+// votes and mma, the launch limits the real build relies on (48 KiB of dynamic
+// shared memory, 1024 threads, grid.y <= 65535). Device memory and shared
+// memory start filled with 0xFF bytes (NaN as floating point), so reading what
+// nothing wrote shows up in the results. Build with -fsanitize=address to
+// catch out-of-bounds access.
 #pragma once
 
 #include <math.h>
@@ -236,13 +237,23 @@ inline void warp_barrier() {
   while (b.warp_generation[w] == gen) yield();
 }
 
+// The calling thread, its warp's first thread and the parity of the exchange
+// slots the warp writes now (shuffles, votes, mma).
+struct Lane {
+  unsigned t, base, parity;
+};
+inline Lane lane() {
+  const Block& b = block();
+  const unsigned t = unsigned(b.current);
+  return {t, t / kWarp * kWarp, b.warp_generation[t / kWarp] % 2};
+}
+
 template <class T>
 T shuffle(unsigned mask, T v, unsigned src_lane) {
   static_assert(sizeof(T) <= 8, "shuffle of at most 8 bytes");
   if (mask != 0xffffffffu) fail("only full-warp shuffles are emulated");
   Block& b = block();
-  const unsigned t = unsigned(b.current), base = t / kWarp * kWarp;
-  const unsigned parity = b.warp_generation[t / kWarp] % 2;
+  const auto [t, base, parity] = lane();
   std::uint64_t bits = 0;
   std::memcpy(&bits, &v, sizeof(T));
   b.lanes[2 * t + parity] = bits;
@@ -258,8 +269,7 @@ T shuffle(unsigned mask, T v, unsigned src_lane) {
 inline bool vote_any(unsigned mask, bool pred) {
   if (mask != 0xffffffffu) fail("only full-warp votes are emulated");
   Block& b = block();
-  const unsigned t = unsigned(b.current), base = t / kWarp * kWarp;
-  const unsigned parity = b.warp_generation[t / kWarp] % 2;
+  const auto [t, base, parity] = lane();
   b.lanes[2 * t + parity] = pred;
   warp_barrier();
   const unsigned end = std::min<unsigned>(base + kWarp, unsigned(b.fibers.size()));
@@ -276,9 +286,8 @@ inline bool vote_any(unsigned mask, bool pred) {
 // in the last bits).
 inline void mma_tf32(float (&d)[4], const std::uint32_t (&a)[4], const std::uint32_t (&b)[2], const float (&c)[4]) {
   Block& blk = block();
-  const unsigned t = unsigned(blk.current), base = t / kWarp * kWarp;
+  const auto [t, base, parity] = lane();
   if (base + kWarp > blk.fibers.size()) fail("mma with a partial warp");
-  const unsigned parity = blk.warp_generation[t / kWarp] % 2;
   std::uint32_t* slots = blk.mma_slots.data() + std::size_t(parity) * blk.fibers.size() * 6;
   for (int i = 0; i < 4; ++i) slots[t * 6 + i] = a[i];
   for (int i = 0; i < 2; ++i) slots[t * 6 + 4 + i] = b[i];
