@@ -7,7 +7,7 @@
 # the image lacks, e.g. imbalanced-learn and skl2onnx, must already be on
 # PYTHONPATH), runs tests/test_cuda.py and tests/test_kernels.py, times the
 # kernels (both thread-kernel variants, the tensor-core kernel, float64, the
-# warp kernel, an ascent), runs compute-sanitizer memcheck and racecheck on
+# warp kernel, an ascent, calls with staged and direct copies), runs compute-sanitizer memcheck and racecheck on
 # small cases, and runs bench/kernels.py --device cuda. A failing step is
 # recorded and the next one runs. Every step stops by a shared deadline
 # (GPU_CHECK_BUDGET_S, default 570 s), so the script ends in time and always
@@ -63,7 +63,7 @@ except Exception as exc:
     s["pytest"] = f"no junit report ({exc.__class__.__name__})"
 mb = load(os.path.join(out, "microbench.json"))
 if mb:
-    keys = ("name", "kernel_pairs_per_s", "call_pairs_per_s", "rel_err_log_ratio", "rel_err_grad", "seconds",
+    keys = ("name", "kernel_pairs_per_s", "call_pairs_per_s", "call_s", "rel_err_log_ratio", "rel_err_grad", "seconds",
             "trial_pairs_per_s", "mean_n_iter", "converged", "error")
     s["microbench"] = [{k: c[k] for k in keys if k in c} for c in mb.get("cases", [])]
 kc = load(os.path.join(out, "kernels_cuda.json"))
@@ -134,14 +134,19 @@ def data(n, d, m, dtype, n_b=492):
     return [a.astype(dtype) for a in (pts, numer, denom)]
 
 
-def case(name, n, d, m, dtype, per_thread=0, tensor_cores=False, repeat=5):
+DEFAULT_STAGING = cu._set_staging_bytes(0)
+cu._set_staging_bytes(DEFAULT_STAGING)
+
+
+def case(name, n, d, m, dtype, per_thread=0, tensor_cores=False, staging=DEFAULT_STAGING, repeat=5):
     row = dict(name=name, n=n, d=d, m=m, dtype=np.dtype(dtype).name, per_thread=per_thread,
-               tensor_cores=tensor_cores)
+               tensor_cores=tensor_cores, staging_bytes=staging)
     try:
         pts, numer, denom = data(n, d, m, dtype)
         h = 0.5 * np.sqrt(d / 2)
         cu._set_thread_candidates(per_thread)
         cu._set_tensor_cores(tensor_cores)
+        cu._set_staging_bytes(staging)
         timer = cu._time_kernels_f32 if dtype == np.float32 else cu._time_kernels_f64
         row["kernel_s"] = timer(pts, numer, denom, h, repeat)
         row["call_s"] = best_time(lambda: kernels.log_ratio_grad(pts, numer, denom, h, device="cuda"), 3)
@@ -156,6 +161,7 @@ def case(name, n, d, m, dtype, per_thread=0, tensor_cores=False, repeat=5):
     finally:
         cu._set_thread_candidates(0)
         cu._set_tensor_cores(False)
+        cu._set_staging_bytes(DEFAULT_STAGING)
     print(json.dumps(row), flush=True)
     out["cases"].append(row)
 
@@ -184,12 +190,17 @@ def ascent_case(name, n, d, m, dtype, max_iter):
 
 N = 284_807
 case("f32 d30 thread x1", N, 30, 32_768, np.float32, per_thread=1)
+# Per-call cost of the copies: pinned staging (default) against direct pageable copies.
+case("f32 d30 direct copies", N, 30, 32_768, np.float32, staging=0)
+case("f32 d30 m=1", N, 30, 1, np.float32)
+case("f32 d30 m=1 direct copies", N, 30, 1, np.float32, staging=0)
 case("f32 d30 thread x2", N, 30, 32_768, np.float32, per_thread=2)
 case("f32 d30 tensor cores", N, 30, 32_768, np.float32, tensor_cores=True)
 case("f32 d30 tensor cores m=131072", N, 30, 131_072, np.float32, tensor_cores=True)
 case("f32 d14 tensor cores w16", N, 14, 32_768, np.float32, tensor_cores=True)
 case("f32 d14 thread w16", N, 14, 32_768, np.float32)
 case("f32 d30 default m=131072", N, 30, 131_072, np.float32)
+case("f32 d30 m=131072 direct copies", N, 30, 131_072, np.float32, staging=0)
 case("f64 d30", N, 30, 8_192, np.float64)
 case("f32 d2 thread w4", N, 2, 32_768, np.float32)
 case("f32 d60 thread w64", 100_000, 60, 16_384, np.float32)
@@ -237,6 +248,12 @@ for dtype in (np.float32, np.float64):
         kernels.ascend(*args, 0.6, max_iter=30, device="cuda")
     finally:
         cu._set_memory_budget(0)
+    default = cu._set_staging_bytes(1000)  # every copy in slices through both pinned slots
+    try:
+        kernels.log_ratio_grad(args[0], numer.astype(dtype), denom.astype(dtype), 0.6, device="cuda")
+        kernels.ascend(*args, 0.6, max_iter=30, device="cuda")
+    finally:
+        cu._set_staging_bytes(default)
 print("small cases done")
 EOF
 sanitize() {
@@ -272,12 +289,12 @@ for name in (p.get("failed", [])[:20] if isinstance(p, dict) else []):
     print("  FAILED", name)
 for c in s.get("microbench", []):
     if c.get("error"):
-        print(f"{c['name']:26} ERROR {c['error'][:150]}")
+        print(f"{c['name']:30} ERROR {c['error'][:150]}")
     elif c.get("kernel_pairs_per_s"):
-        print(f"{c['name']:26} kernel {c['kernel_pairs_per_s']:.3e} pairs/s  call {c['call_pairs_per_s']:.3e}  "
-              f"err lr {c['rel_err_log_ratio']:.1e} grad {c['rel_err_grad']:.1e}")
+        print(f"{c['name']:30} kernel {c['kernel_pairs_per_s']:.3e} pairs/s  call {c['call_pairs_per_s']:.3e} "
+              f"({1e3 * c['call_s']:.1f} ms)  err lr {c['rel_err_log_ratio']:.1e} grad {c['rel_err_grad']:.1e}")
     else:
-        print(f"{c['name']:26} {c['seconds']:.2f}s  trials {c['trial_pairs_per_s']:.3e} pairs/s  "
+        print(f"{c['name']:30} {c['seconds']:.2f}s  trials {c['trial_pairs_per_s']:.3e} pairs/s  "
               f"mean n_iter {c['mean_n_iter']:.1f}  converged {c['converged']:.2f}")
 for r in s.get("kernels_cuda") or []:
     print("kernels.py:", {k: (f"{v:.3e}" if isinstance(v, float) else v) for k, v in r.items()})

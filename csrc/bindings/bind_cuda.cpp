@@ -104,4 +104,7 @@ PYBIND11_MODULE(_cuda, m) {
         "Tuning hook: candidates per thread of the width-32 float kernel (1 or 2; 0 = default)");
   m.def("_set_tensor_cores", &simpor::cuda::set_tensor_cores,
         "Tuning hook: the 3xTF32 tensor-core float kernel where it applies (off by default)");
+  m.def("_set_staging_bytes", &simpor::cuda::set_staging_bytes,
+        "Tuning hook: bytes of each pinned slot that large copies are staged through (0: copy direct); "
+        "returns the previous value");
 }

@@ -13,9 +13,11 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "cuda/kde_cuda.hpp"  // CudaError, OutOfDeviceMemory
 #include "cuda/runtime.hpp"
+#include "cuda/staged_copy.hpp"
 
 namespace simpor::cuda {
 
@@ -125,11 +127,12 @@ class DeviceBuffer {
   T* get() const { return ptr_; }
   std::size_t size() const { return count_; }
 
+  // Both return when the copy is done (staged_copy.hpp).
   void upload(const T* host, std::size_t count, std::size_t offset = 0) {
-    if (count) check(cudaMemcpyAsync(ptr_ + offset, host, count * sizeof(T), cudaMemcpyHostToDevice, stream_), "upload");
+    copy_to_device(ptr_ + offset, host, count * sizeof(T), stream_);
   }
   void download(T* host, std::size_t count, std::size_t offset = 0) const {
-    if (count) check(cudaMemcpyAsync(host, ptr_ + offset, count * sizeof(T), cudaMemcpyDeviceToHost, stream_), "download");
+    copy_to_host(host, ptr_ + offset, count * sizeof(T), stream_);
   }
 
  private:
@@ -143,6 +146,24 @@ class DeviceBuffer {
   std::size_t count_ = 0;
   cudaStream_t stream_ = nullptr;
   bool pooled_ = false;
+};
+
+// Events without timing, destroyed with the object.
+class Events {
+ public:
+  explicit Events(int n) : e_(n, nullptr) {
+    for (auto& e : e_) check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
+  }
+  Events(const Events&) = delete;
+  Events& operator=(const Events&) = delete;
+  ~Events() {
+    for (auto e : e_)
+      if (e) cudaEventDestroy(e);
+  }
+  cudaEvent_t operator[](int i) const { return e_[i]; }
+
+ private:
+  std::vector<cudaEvent_t> e_;
 };
 
 // A stream owned by one API call, so concurrent calls from Python threads

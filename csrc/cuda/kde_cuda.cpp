@@ -227,23 +227,6 @@ class PinnedInts {
   int* p_ = nullptr;
 };
 
-class Events {
- public:
-  explicit Events(int n) : e_(n, nullptr) {
-    for (auto& e : e_) check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
-  }
-  Events(const Events&) = delete;
-  Events& operator=(const Events&) = delete;
-  ~Events() {
-    for (auto e : e_)
-      if (e) cudaEventDestroy(e);
-  }
-  cudaEvent_t operator[](int i) const { return e_[i]; }
-
- private:
-  std::vector<cudaEvent_t> e_;
-};
-
 template <class T>
 struct AscentBuffers {
   AscentBuffers(std::size_t cap, std::size_t d, cudaStream_t s)

@@ -23,8 +23,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -319,6 +321,46 @@ inline std::size_t& free_bytes() {
   return free;
 }
 
+// ---- stream order -------------------------------------------------------------------
+// On a GPU a copy to or from pinned host memory runs whenever the copy engine
+// gets to it, so the host must wait (on an event or the stream) before it
+// touches that memory again. The emulator defers such copies, in stream
+// order, until something waits for them or a later stream operation (a
+// kernel, a memset, another copy) needs them done: host code that reuses a
+// pinned buffer too early moves the wrong bytes here as it would on a GPU.
+// Copies from or to pageable memory run at once, as they do on a GPU.
+struct PendingCopy {
+  void* dst;
+  const void* src;
+  std::size_t bytes;
+};
+struct CopyQueue {
+  std::deque<PendingCopy> pending;
+  std::uint64_t issued = 0, done = 0;            // deferred copies queued and run, ever
+  std::map<const unsigned char*, std::size_t> pinned;  // pinned allocations: start, bytes
+};
+inline CopyQueue& copy_queue() {
+  static CopyQueue q;
+  return q;
+}
+inline bool is_pinned(const void* p) {
+  const auto& pinned = copy_queue().pinned;
+  const auto* b = static_cast<const unsigned char*>(p);
+  auto it = pinned.upper_bound(b);
+  return it != pinned.begin() && b < (--it)->first + it->second;
+}
+// Runs the deferred copies up to number `upto` (in issue order).
+inline void run_copies(std::uint64_t upto) {
+  CopyQueue& q = copy_queue();
+  while (q.done < upto && !q.pending.empty()) {
+    const PendingCopy c = q.pending.front();
+    q.pending.pop_front();
+    std::memcpy(c.dst, c.src, c.bytes);
+    ++q.done;
+  }
+}
+inline void drain_copies() { run_copies(copy_queue().issued); }
+
 // ---- launch -----------------------------------------------------------------------
 inline int& sm_count() {
   static int sms = [] {
@@ -330,6 +372,7 @@ inline int& sm_count() {
 
 template <class... P, class... A>
 void launch(void (*kernel)(P...), dim3 grid, dim3 block_dim, std::size_t smem, A&&... args) {
+  drain_copies();  // stream order: earlier copies finish before a kernel starts
   const unsigned threads = block_dim.x * block_dim.y * block_dim.z;
   if (threads == 0 || threads > 1024) fail("block of " + std::to_string(threads) + " threads");
   if (smem > 48 * 1024) fail("dynamic shared memory of " + std::to_string(smem) + " bytes exceeds 48 KiB");
@@ -398,7 +441,8 @@ enum cudaDeviceAttr {
 };
 struct CUstream_st {};
 struct CUevent_st {
-  double seconds = 0.0;  // wall clock at the last record (the emulation is synchronous)
+  double seconds = 0.0;      // wall clock at the last record (kernels run synchronously)
+  std::uint64_t copies = 0;  // deferred copies issued before the last record
 };
 using cudaStream_t = CUstream_st*;
 using cudaEvent_t = CUevent_st*;
@@ -431,6 +475,7 @@ inline cudaError_t cudaMalloc(void** p, std::size_t bytes) {
   return cudaSuccess;
 }
 inline cudaError_t cudaFree(void* p) {
+  simpor_emu::drain_copies();  // a deferred copy may still use it
   std::free(p);
   return cudaSuccess;
 }
@@ -466,13 +511,31 @@ inline cudaError_t cudaMallocFromPoolAsync(void** p, std::size_t bytes, cudaMemP
   return cudaMalloc(p, bytes);
 }
 inline cudaError_t cudaFreeAsync(void* p, cudaStream_t) { return cudaFree(p); }
-inline cudaError_t cudaMallocHost(void** p, std::size_t bytes) { return cudaMalloc(p, bytes); }
-inline cudaError_t cudaFreeHost(void* p) { return cudaFree(p); }
+constexpr unsigned cudaHostAllocPortable = 1;
+inline cudaError_t cudaHostAlloc(void** p, std::size_t bytes, unsigned) {
+  const cudaError_t e = cudaMalloc(p, bytes);
+  if (e == cudaSuccess) simpor_emu::copy_queue().pinned[static_cast<unsigned char*>(*p)] = bytes;
+  return e;
+}
+inline cudaError_t cudaMallocHost(void** p, std::size_t bytes) { return cudaHostAlloc(p, bytes, 0); }
+inline cudaError_t cudaFreeHost(void* p) {
+  simpor_emu::drain_copies();
+  simpor_emu::copy_queue().pinned.erase(static_cast<unsigned char*>(p));
+  return cudaFree(p);
+}
 inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind, cudaStream_t) {
+  auto& q = simpor_emu::copy_queue();
+  if (simpor_emu::is_pinned(dst) || simpor_emu::is_pinned(src)) {
+    q.pending.push_back({dst, src, bytes});
+    ++q.issued;
+    return cudaSuccess;
+  }
+  simpor_emu::drain_copies();
   std::memcpy(dst, src, bytes);
   return cudaSuccess;
 }
 inline cudaError_t cudaMemsetAsync(void* dst, int value, std::size_t bytes, cudaStream_t) {
+  simpor_emu::drain_copies();
   std::memset(dst, value, bytes);
   return cudaSuccess;
 }
@@ -486,7 +549,10 @@ inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) {
   *s = &stream;
   return cudaSuccess;
 }
-inline cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
+inline cudaError_t cudaStreamSynchronize(cudaStream_t) {
+  simpor_emu::drain_copies();
+  return cudaSuccess;
+}
 inline cudaError_t cudaStreamDestroy(cudaStream_t) { return cudaSuccess; }
 inline cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned) {
   *e = new CUevent_st;
@@ -499,9 +565,13 @@ inline cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_
 }
 inline cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
   e->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  e->copies = simpor_emu::copy_queue().issued;
   return cudaSuccess;
 }
-inline cudaError_t cudaEventSynchronize(cudaEvent_t) { return cudaSuccess; }
+inline cudaError_t cudaEventSynchronize(cudaEvent_t e) {
+  simpor_emu::run_copies(e->copies);
+  return cudaSuccess;
+}
 inline cudaError_t cudaEventDestroy(cudaEvent_t e) {
   delete e;
   return cudaSuccess;
