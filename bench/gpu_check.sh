@@ -299,5 +299,14 @@ for c in s.get("microbench", []):
 for r in s.get("kernels_cuda") or []:
     print("kernels.py:", {k: (f"{v:.3e}" if isinstance(v, float) else v) for k, v in r.items()})
 print("end-to-end balance:", s.get("end_to_end"))
+# The defaults these runs decide (> 1: the first is faster).
+mb = {c["name"]: c for c in s.get("microbench", []) if c.get("call_s")}
+for a, b, key in (("f32 d30 tensor cores", "f32 d30 thread x1", "kernel_pairs_per_s"),
+                  ("f32 d14 tensor cores w16", "f32 d14 thread w16", "kernel_pairs_per_s"),
+                  ("f32 d30 thread x1", "f32 d30 direct copies", "call_pairs_per_s"),
+                  ("f32 d30 m=1", "f32 d30 m=1 direct copies", "call_pairs_per_s"),
+                  ("f32 d30 default m=131072", "f32 d30 m=131072 direct copies", "call_pairs_per_s")):
+    if a in mb and b in mb:
+        print(f"{key} {a!r} / {b!r}: {mb[a][key] / mb[b][key]:.2f}")
 print("all steps ok:", s["all_ok"])
 EOF
