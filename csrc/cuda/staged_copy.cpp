@@ -70,7 +70,6 @@ class Lease {
   }
 
   bool staged() const { return base_ != nullptr; }
-  std::size_t slot_bytes() const { return bytes_; }
   unsigned char* slot(std::size_t i) const { return base_ + (i % 2) * bytes_; }
   cudaEvent_t done(std::size_t i) const { return done_[int(i % 2)]; }
 
@@ -91,8 +90,8 @@ class Lease {
   std::size_t bytes_ = 0;
 };
 
-// Staging pays for itself from a few percent of a slot up; below that (and
-// when it is switched off) a copy goes direct.
+// Copies under 1/32 of a slot (256 KiB by default) go direct: they are over
+// before pipelining could overlap anything. So do all when staging is off.
 bool go_direct(std::size_t bytes, std::size_t slot_bytes) { return slot_bytes == 0 || bytes < slot_bytes / 32 + 1; }
 
 }  // namespace
