@@ -152,17 +152,22 @@ class DeviceBuffer {
 class Events {
  public:
   explicit Events(int n) : e_(n, nullptr) {
-    for (auto& e : e_) check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
+    for (auto& e : e_) {
+      const cudaError_t err = cudaEventCreateWithFlags(&e, cudaEventDisableTiming);
+      if (err != cudaSuccess) destroy();  // the destructor will not run
+      check(err, "cudaEventCreate");
+    }
   }
   Events(const Events&) = delete;
   Events& operator=(const Events&) = delete;
-  ~Events() {
-    for (auto e : e_)
-      if (e) cudaEventDestroy(e);
-  }
+  ~Events() { destroy(); }
   cudaEvent_t operator[](int i) const { return e_[i]; }
 
  private:
+  void destroy() {
+    for (auto& e : e_)
+      if (e) cudaEventDestroy(std::exchange(e, nullptr));
+  }
   std::vector<cudaEvent_t> e_;
 };
 
