@@ -70,6 +70,7 @@ class Lease {
   }
 
   bool staged() const { return base_ != nullptr; }
+  std::size_t slot_bytes() const { return bytes_; }
   unsigned char* slot(std::size_t i) const { return base_ + (i % 2) * bytes_; }
   cudaEvent_t done(std::size_t i) const { return done_[int(i % 2)]; }
 
@@ -94,18 +95,11 @@ class Lease {
 // before pipelining could overlap anything. So do all when staging is off.
 bool go_direct(std::size_t bytes, std::size_t slot_bytes) { return slot_bytes == 0 || bytes < slot_bytes / 32 + 1; }
 
-}  // namespace
-
-void copy_to_device(void* device, const void* host, std::size_t bytes, cudaStream_t stream) {
-  if (bytes == 0) return;
-  const std::size_t slot_bytes = g_slot_bytes.load();
-  if (go_direct(bytes, slot_bytes))
-    return check(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream), "upload");
-  Lease lease(slot_bytes);
-  if (!lease.staged())
-    return check(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream), "upload");
-  auto* dst = static_cast<unsigned char*>(device);
-  const auto* src = static_cast<const unsigned char*>(host);
+// Slice i goes through slot i % 2; the host fills slice i while the copy
+// engine moves slice i - 1.
+void upload_slices(const Lease& lease, unsigned char* dst, const unsigned char* src, std::size_t bytes,
+                   cudaStream_t stream) {
+  const std::size_t slot_bytes = lease.slot_bytes();
   std::size_t i = 0;
   for (std::size_t first = 0; first < bytes; first += slot_bytes, ++i) {
     const std::size_t len = std::min(slot_bytes, bytes - first);
@@ -117,17 +111,10 @@ void copy_to_device(void* device, const void* host, std::size_t bytes, cudaStrea
   check(cudaEventSynchronize(lease.done(i - 1)), "upload");
 }
 
-void copy_to_host(void* host, const void* device, std::size_t bytes, cudaStream_t stream) {
-  if (bytes == 0) return;
-  const std::size_t slot_bytes = g_slot_bytes.load();
-  if (go_direct(bytes, slot_bytes))
-    return check(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream), "download");
-  Lease lease(slot_bytes);
-  if (!lease.staged())
-    return check(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream), "download");
-  auto* dst = static_cast<unsigned char*>(host);
-  const auto* src = static_cast<const unsigned char*>(device);
-  // Slice i lands in slot i % 2 while the host empties slice i - 1.
+// Slice i lands in slot i % 2 while the host empties slice i - 1.
+void download_slices(const Lease& lease, unsigned char* dst, const unsigned char* src, std::size_t bytes,
+                     cudaStream_t stream) {
+  const std::size_t slot_bytes = lease.slot_bytes();
   const auto drain = [&](std::size_t i) {
     const std::size_t first = i * slot_bytes;
     check(cudaEventSynchronize(lease.done(i)), "download");
@@ -141,6 +128,29 @@ void copy_to_host(void* host, const void* device, std::size_t bytes, cudaStream_
     if (i >= 1) drain(i - 1);
   }
   drain(i - 1);
+}
+
+// Through the slots when the copy is large enough and they can be had, else direct.
+template <class Slices>
+void copy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind, cudaStream_t stream, Slices slices) {
+  if (bytes == 0) return;
+  const std::size_t slot_bytes = g_slot_bytes.load();
+  if (!go_direct(bytes, slot_bytes)) {
+    Lease lease(slot_bytes);
+    if (lease.staged())
+      return slices(lease, static_cast<unsigned char*>(dst), static_cast<const unsigned char*>(src), bytes, stream);
+  }
+  check(cudaMemcpyAsync(dst, src, bytes, kind, stream), kind == cudaMemcpyHostToDevice ? "upload" : "download");
+}
+
+}  // namespace
+
+void copy_to_device(void* device, const void* host, std::size_t bytes, cudaStream_t stream) {
+  copy(device, host, bytes, cudaMemcpyHostToDevice, stream, upload_slices);
+}
+
+void copy_to_host(void* host, const void* device, std::size_t bytes, cudaStream_t stream) {
+  copy(host, device, bytes, cudaMemcpyDeviceToHost, stream, download_slices);
 }
 
 std::size_t set_staging_bytes(std::size_t slot_bytes) { return g_slot_bytes.exchange(slot_bytes); }
