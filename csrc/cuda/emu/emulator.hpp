@@ -282,7 +282,8 @@ inline bool vote_any(unsigned mask, bool pred) {
 
 // mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 (PTX ISA fragment layouts;
 // g = lane / 4, t = lane % 4): a = A[g][t], A[g+8][t], A[g][t+4], A[g+8][t+4];
-// b = B[t][g], B[t+4][g]; c, d = C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1].
+// b = B[t][g], B[t+4][g]; c, d = C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1]
+// (the thread-value layouts CuTe gives SM80_16x8x8_F32TF32TF32F32_TN agree).
 // Operands are read as TF32 (the low 13 bits ignored); products and sums in
 // double, rounded to float once (the hardware's order and rounding may differ
 // in the last bits).
