@@ -111,6 +111,8 @@ run_step device_info 60 bash -c "set -o pipefail; cd /tmp && $PY -c 'import json
 run_step pytest 240 "$PY" -m pytest tests/test_cuda.py tests/test_kernels.py -q -rs -p no:cacheprovider \
   --durations=10 --junitxml="$logs/pytest.xml"
 
+run_step kernels_bench 240 "$PY" bench/kernels.py --device cuda --e2e --json "$out/kernels_cuda.json"
+
 cat >"$logs/microbench.py" <<'EOF'
 """Kernel timings: device-only (CUDA events, data uploaded once) and per call."""
 import json, os, sys, time
@@ -214,7 +216,6 @@ with open(sys.argv[1], "w") as fh:
 sys.exit(1 if any("error" in c for c in out["cases"]) else 0)
 EOF
 
-run_step kernels_bench 240 "$PY" bench/kernels.py --device cuda --e2e --json "$out/kernels_cuda.json"
 # Before the sanitizers: its ratios decide the tensor-core and staging defaults.
 run_step microbench 150 bash -c "cd /tmp && SIMPOR_ROOT='$root' $PY '$logs/microbench.py' '$out/microbench.json'"
 
