@@ -42,7 +42,6 @@ def test_resolve_settings():
 @pytest.mark.parametrize("bad, match", [
     ({"rounds": 1}, "unknown informative setting"),
     ({"threshold": -0.1}, "threshold"),
-    ({"threshold": True}, "threshold"),
     ({"max_rounds": -1}, "max_rounds"),
     ({"batch_size": 0}, "batch_size"),
     ({"initial_size": 1.0}, "initial_size"),

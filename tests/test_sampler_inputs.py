@@ -71,19 +71,19 @@ def test_sparse_input_is_refused_clearly():
 
 
 @pytest.mark.parametrize("params, match", [
-    ({"tol": 0.5, "step": 0.1}, "tol must be <= step"),
+    ({"tol": 0.5, "step": 0.1}, r"The 'tol' parameter of SIMPOR must be <= step"),
     ({"informative": {"threshold": 0.7, "rounds": 3}}, r"unknown informative setting\(s\) \['rounds'\]"),
-    ({"informative": {"threshold": 1.5}}, "threshold must be a float in"),
-    ({"informative": {"initial_size": 0}}, "initial_size must be"),
-    ({"informative": {"query_size": 1.5}}, "query_size must be"),
-    ({"informative": {"refit_epochs": 0}}, "refit_epochs must be"),
+    ({"informative": {"threshold": 1.5}}, "The 'threshold' parameter of ActiveLearning must be"),
+    ({"informative": {"initial_size": 0}}, "The 'initial_size' parameter of ActiveLearning must be"),
+    ({"informative": {"query_size": 1.5}}, "The 'query_size' parameter of ActiveLearning must be"),
+    ({"informative": {"refit_epochs": 0}}, "The 'refit_epochs' parameter of ActiveLearning must be"),
     ({"scorer": "missing.onnx"}, "no file at 'missing.onnx'"),
     ({"scorer": "model.txt"}, "The 'scorer' parameter of SIMPOR must be"),
     ({"bandwidth": -1.0}, "The 'bandwidth' parameter of SIMPOR must be"),
     ({"bandwidth": "wide"}, "The 'bandwidth' parameter of SIMPOR must be"),
     ({"contrast": "all"}, "The 'contrast' parameter of SIMPOR must be"),
     ({"device": "gpu"}, "The 'device' parameter of SIMPOR must be"),
-    ({"n_jobs": 0}, "n_jobs == 0 has no meaning"),
+    ({"n_jobs": 0}, "The 'n_jobs' parameter of SIMPOR must be"),
 ])
 def test_bad_parameters(params, match):
     X, y = small()

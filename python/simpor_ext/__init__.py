@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import kernels
-from ._backend import cuda_available, device_info
+from ._backends import cuda_available, device_info
 
 __version__ = "0.1.0"
 

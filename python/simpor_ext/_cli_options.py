@@ -1,14 +1,20 @@
 """Flags of ``simpor-ext balance``: value parsers and the SIMPOR parameter
-table. Each parser raises ``argparse.ArgumentTypeError`` with the reason, so
-a bad value is one usage line (exit status 2)."""
+table. The parsers only convert text (a failed conversion is one usage line,
+exit status 2); the values are checked by the sampler's own parameter
+constraints, whose message :func:`flag_message` maps to the flag."""
 from __future__ import annotations
 
 import argparse
 import functools
 import json
-import math
+import re
 from pathlib import Path
 from typing import Any
+
+from ._backends import DEVICES
+from .bandwidth import BANDWIDTH_RULES
+from .kernels import CONTRASTS, STEP_RULES
+
 
 def positive_int(text: str) -> int:
     value = integer(text)
@@ -24,82 +30,33 @@ def integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
 
 
-def _positive_float(text: str) -> float:
+def _number(text: str) -> Any:
+    """An int where the text is one, else a float."""
     try:
-        value = float(text)
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not (0 < value < math.inf):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
-    return value
 
 
-def _probability(text: str) -> float:
-    value = _positive_float(text)
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text!r}")
-    return value
-
-
-def _bandwidth(text: str) -> Any:
-    return text if text in ("scott", "silverman") else _positive_float(text)
+def _number_or_word(text: str) -> Any:
+    try:
+        return _number(text)
+    except argparse.ArgumentTypeError:
+        return text
 
 
 def _sampling_strategy(text: str) -> Any:
     """Keywords and floats pass through; ``label:count,...`` stays text until
     the labels' type is known (see :func:`_resolve_strategy`)."""
-    if ":" in text:
-        return text
-    try:
-        return _probability(text)
-    except argparse.ArgumentTypeError:
-        return text
-
-
-def _non_negative_int(text: str) -> int:
-    value = integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
-    return value
-
-
-def _n_jobs(text: str) -> int:
-    value = integer(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be a positive integer or negative (-1: all cores), not 0")
-    return value
-
-
-def _angle(text: str) -> float:
-    value = _positive_float(text)
-    if value > math.pi / 2:
-        raise argparse.ArgumentTypeError(f"must be an angle in (0, pi/2] radians, got {text!r}")
-    return value
-
-
-def _size(text: str) -> Any:
-    """A count (int >= 1) or a fraction of the rows (float in (0, 1))."""
-    try:
-        return positive_int(text)
-    except argparse.ArgumentTypeError:
-        value = _positive_float(text)
-        if value >= 1:
-            raise argparse.ArgumentTypeError(f"must be an integer >= 1 or a fraction in (0, 1), got {text!r}")
-        return value
-
-
-def _unit_interval(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}")
-    return value
+    return text if ":" in text else _number_or_word(text)
 
 
 def _epochs(text: str) -> Any:
-    return "none" if text.lower() == "none" else positive_int(text)
+    return "none" if text.lower() == "none" else integer(text)
 
 
 def _json_object(text: str) -> dict:
@@ -113,43 +70,40 @@ def _json_object(text: str) -> dict:
 
 
 def _scorer(text: str) -> str:
-    if text != "mlp" and not text.lower().endswith(".onnx"):
-        raise argparse.ArgumentTypeError(f"must be 'mlp' or a path to an .onnx file, got {text!r}")
-    if text != "mlp" and not Path(text).is_file():
+    if text.lower().endswith(".onnx") and not Path(text).is_file():
         raise argparse.ArgumentTypeError(f"ONNX file not found: {text}")
     return text
 
 
+
 # Sampler options: (flag, SIMPOR parameter, argparse keywords). Only options
-# the user gives are passed on, so SIMPOR's own defaults apply otherwise.
+# the user gives are passed on, so SIMPOR's own defaults apply otherwise. The
+# choices are the enumerations SIMPOR's constraints are built from, imported
+# from light modules (no scikit-learn before a command needs it).
 SAMPLER_OPTIONS: list[tuple[str, str, dict]] = [
     ("--sampling-strategy", "sampling_strategy", dict(
         type=_sampling_strategy, metavar="STRATEGY",
         help="auto | minority | 'not majority' | 'not minority' | all | a float "
              "(minority/majority ratio, binary only) | LABEL:COUNT,... target counts")),
     ("--k-neighbors", "k_neighbors", dict(
-        type=positive_int, metavar="K",
-        help="neighbours for each seed's sphere radius bound R, paper eq. 14")),
+        type=integer, metavar="K", help="neighbours for each seed's sphere radius bound R, paper eq. 14")),
     ("--bandwidth", "bandwidth", dict(
-        type=_bandwidth, metavar="H",
-        help="KDE bandwidth in standard deviations: scott | silverman | a positive float")),
-    ("--max-iter", "max_iter", dict(
-        type=_non_negative_int, metavar="N", help="maximum ascent trials per synthetic row")),
+        type=_number_or_word, metavar="H",
+        help="KDE bandwidth in standard deviations: " + " | ".join(BANDWIDTH_RULES) + " | a positive float")),
+    ("--max-iter", "max_iter", dict(type=integer, metavar="N", help="maximum ascent trials per synthetic row")),
     ("--step", "step", dict(
-        type=_angle, metavar="RAD", help="rotation angle in radians, in (0, pi/2]: the first trial angle "
-                                         "(adaptive) or every rotation (fixed)")),
-    ("--tol", "tol", dict(
-        type=_positive_float, metavar="RAD", help="adaptive rule stops below this angle; <= --step")),
-    ("--step-rule", "step_rule", dict(
-        choices=("adaptive", "fixed"), help="angle control; fixed is the paper's rule")),
+        type=_number, metavar="RAD", help="rotation angle in radians, in (0, pi/2]: the first trial angle "
+                                          "(adaptive) or every rotation (fixed)")),
+    ("--tol", "tol", dict(type=_number, metavar="RAD", help="adaptive rule stops below this angle; <= --step")),
+    ("--step-rule", "step_rule", dict(choices=STEP_RULES, help="angle control; fixed is the paper's rule")),
     ("--scorer", "scorer", dict(
         type=_scorer, metavar="SCORER",
         help="active-learning classifier: mlp | path to a pre-trained .onnx classifier")),
     ("--contrast", "contrast", dict(
-        choices=("rest", "majority"),
+        choices=CONTRASTS,
         help="posterior-ratio denominator: every other class, or the majority class as in the paper")),
-    ("--device", "device", dict(choices=("auto", "cpu", "cuda"), help="ascent backend")),
-    ("--n-jobs", "n_jobs", dict(type=_n_jobs, metavar="N", help="CPU threads")),
+    ("--device", "device", dict(choices=DEVICES, help="ascent backend")),
+    ("--n-jobs", "n_jobs", dict(type=integer, metavar="N", help="CPU threads (-1: all cores)")),
     ("--random-state", "random_state", dict(
         type=integer, metavar="SEED", help="seed; the same seed gives the same output bytes")),
 ]
@@ -157,12 +111,12 @@ SAMPLER_OPTIONS: list[tuple[str, str, dict]] = [
 # Active-learning settings: (flag, ActiveLearning field, argparse keywords).
 INFORMATIVE_OPTIONS: list[tuple[str, str, dict]] = [
     ("--initial-size", "initial_size", dict(
-        type=_size, metavar="N", help="random stratified initial batch: count or fraction")),
+        type=_number, metavar="N", help="random stratified initial batch: count or fraction")),
     ("--query-size", "query_size", dict(
-        type=_size, metavar="N", help="samples queried per round: count or fraction")),
+        type=_number, metavar="N", help="samples queried per round: count or fraction")),
     ("--entropy-threshold", "threshold", dict(
-        type=_unit_interval, metavar="E", help="stop when no pool sample reaches this entropy")),
-    ("--max-rounds", "max_rounds", dict(type=_non_negative_int, metavar="N", help="maximum query rounds")),
+        type=_number, metavar="E", help="stop when no pool sample reaches this entropy")),
+    ("--max-rounds", "max_rounds", dict(type=integer, metavar="N", help="maximum query rounds")),
     ("--refit-epochs", "refit_epochs", dict(
         type=_epochs, metavar="N", help="warm-start epochs per round of the default MLP; 'none' retrains "
                                         "from scratch as the paper does")),
@@ -170,8 +124,17 @@ INFORMATIVE_OPTIONS: list[tuple[str, str, dict]] = [
         type=_json_object, metavar="JSON", help="MLPClassifier overrides of the Table 1 settings, "
                                                 "e.g. '{\"max_iter\": 50}'")),
     ("--scoring-batch-size", "batch_size", dict(
-        type=positive_int, metavar="N", help="rows per scoring call")),
+        type=integer, metavar="N", help="rows per scoring call")),
 ]
+
+_FLAGS = {dest: flag for flag, dest, _ in SAMPLER_OPTIONS + INFORMATIVE_OPTIONS}
+
+
+def flag_message(message: str) -> str:
+    """scikit-learn's message for a bad parameter, led by the flag that set it."""
+    found = re.search(r"The '(\w+)' parameter", message)
+    flag = _FLAGS.get(found.group(1)) if found else None
+    return f"{flag}: {message}" if flag else message
 
 
 @functools.lru_cache(maxsize=None)

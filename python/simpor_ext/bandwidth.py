@@ -22,12 +22,11 @@ feature's standard deviation).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Real
-from typing import Union
+from typing import Callable, Union
 
 import numpy as np
 
-__all__ = ["Standardizer", "resolve_bandwidth"]
+__all__ = ["BANDWIDTH_RULES", "Standardizer", "resolve_bandwidth"]
 
 Bandwidth = Union[str, float]
 
@@ -79,13 +78,21 @@ class Standardizer:
         return out
 
 
+# Rules of thumb on unit-variance data: h from n rows and d non-constant features.
+BANDWIDTH_RULES: dict[str, Callable[[float, float], float]] = {
+    "scott": lambda n, d: n ** (-1.0 / (d + 4.0)),
+    "silverman": lambda n, d: (n * (d + 2.0) / 4.0) ** (-1.0 / (d + 4.0)),
+}
+
+
 def resolve_bandwidth(bandwidth: Bandwidth, n_samples: int, n_dims: int) -> float:
     """The bandwidth h in standardised units.
 
     Parameters
     ----------
-    bandwidth : {"scott", "silverman"} or float
-        Rule of thumb, or h itself (> 0).
+    bandwidth : str or float
+        A rule of :data:`BANDWIDTH_RULES`, or h itself (> 0, validated by
+        the sampler's parameter constraints).
     n_samples : int
         Training rows n.
     n_dims : int
@@ -96,14 +103,5 @@ def resolve_bandwidth(bandwidth: Bandwidth, n_samples: int, n_dims: int) -> floa
     float
     """
     if isinstance(bandwidth, str):
-        n, d = float(n_samples), float(max(n_dims, 1))
-        if bandwidth == "scott":
-            return float(n ** (-1.0 / (d + 4.0)))
-        if bandwidth == "silverman":
-            return float((n * (d + 2.0) / 4.0) ** (-1.0 / (d + 4.0)))
-        raise ValueError(f"bandwidth must be 'scott', 'silverman' or a float > 0, got {bandwidth!r}")
-    if isinstance(bandwidth, Real) and not isinstance(bandwidth, bool):
-        h = float(bandwidth)
-        if np.isfinite(h) and h > 0:
-            return h
-    raise ValueError(f"bandwidth must be 'scott', 'silverman' or a float > 0, got {bandwidth!r}")
+        return float(BANDWIDTH_RULES[bandwidth](float(n_samples), float(max(n_dims, 1))))
+    return float(bandwidth)

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from ._cli_options import INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, integer, positive_int, sampler_defaults, with_default
+from ._backends import FALLBACK_WARNING
+from ._cli_options import (INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, flag_message, integer, positive_int, sampler_defaults,
+                           with_default)
 from ._cli_tables import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_USAGE, AtomicOutput, CLIError, table_format,
                           one_line, read_table, resolve_strategy, split_features)
 
@@ -164,10 +167,10 @@ def _run_info(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------ demo
 def _check_demo_args(args: argparse.Namespace) -> None:
     """Fail on the device and the plot folder before a minute of work."""
-    from ._backend import resolve_device
+    from ._backends import get_backend
 
     try:
-        resolve_device(args.device)
+        get_backend(args.device)
     except RuntimeError as exc:
         raise CLIError(one_line(exc)) from None
     if args.n_samples < 60:
@@ -222,16 +225,12 @@ def _sampler_params(args: argparse.Namespace, y) -> dict[str, Any]:
 
 def _make_sampler(params: dict[str, Any]):
     from . import SIMPOR
-    from .informative import resolve_settings
 
+    sampler = SIMPOR(**params)
     try:
-        resolve_settings(params.get("informative", "auto"))
-        sampler = SIMPOR(**params)
-        sampler._validate_params()  # scikit-learn's checks, before any file is touched
+        sampler._validate_params()  # the sampler's own rules, before any work
     except (TypeError, ValueError) as exc:
-        raise CLIError(one_line(exc), EXIT_USAGE) from None
-    if sampler.tol > sampler.step:
-        raise CLIError(f"--tol ({sampler.tol:g}) must not exceed --step ({sampler.step:g})", EXIT_USAGE)
+        raise CLIError(flag_message(one_line(exc)), EXIT_USAGE) from None
     return sampler
 
 
@@ -241,7 +240,7 @@ def _fit_resample(sampler, X, y):
     try:
         return sampler.fit_resample(X, y)
     except InvalidParameterError as exc:
-        raise CLIError(one_line(exc), EXIT_USAGE) from None
+        raise CLIError(flag_message(one_line(exc)), EXIT_USAGE) from None
     except (ValueError, RuntimeError, MemoryError) as exc:
         raise CLIError(one_line(exc)) from None
 
@@ -271,21 +270,12 @@ def _summary(y, y_res, seconds: float, device: str, output: Path) -> str:
             f"on {device}; wrote {output}")
 
 
-def _device_used(sampler, requested: Optional[str]) -> str:
-    """The backend that ran, with its thread count when it is the CPU."""
-    from . import device_info
+def _device_used(sampler) -> str:
+    """The backend that ran, with its thread count on the CPU."""
+    from ._backends import get_backend
+    from .sampler import n_threads_for
 
-    device = getattr(sampler, "device_", None)
-    if device is None:
-        from ._backend import resolve_device
-
-        device = resolve_device(requested or "auto")
-    if device != "cpu":
-        return device
-    n_jobs, max_threads = getattr(sampler, "n_jobs", None), device_info()["cpu"].get("max_threads") or 1
-    threads = max_threads if n_jobs is None or n_jobs == -1 else n_jobs if n_jobs > 0 else \
-        max(1, (os.cpu_count() or 1) + 1 + n_jobs)  # joblib's convention, as SIMPOR uses
-    return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
+    return get_backend(sampler.device_, n_threads_for(sampler.n_jobs)).description
 
 
 def _check_paths(args: argparse.Namespace) -> None:
@@ -318,7 +308,7 @@ def _run_balance(args: argparse.Namespace) -> int:
         output.discard()
         raise
     if not args.quiet:
-        print(_summary(y, y_res, seconds, _device_used(sampler, args.device), args.output))
+        print(_summary(y, y_res, seconds, _device_used(sampler), args.output))
     return 0
 
 
@@ -334,7 +324,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
     # The summary line names the device that ran; ``info`` says why no GPU.
-    warnings.filterwarnings("ignore", message="device='auto': no usable GPU")
+    warnings.filterwarnings("ignore", message=re.escape(FALLBACK_WARNING))
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

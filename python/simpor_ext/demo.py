@@ -73,17 +73,12 @@ def _counts(y: np.ndarray) -> str:
 
 
 def _backend_line(device: str) -> str:
-    from . import device_info
-    from ._backend import resolve_device
+    from ._backends import device_info, get_backend
 
-    info = device_info()
-    used = resolve_device(device)
-    if used == "cuda":
-        return f"cuda ({', '.join(info['cuda_devices'])})"
-    cpu = info["cpu"]
-    threads = f"OpenMP, {cpu.get('max_threads')} threads" if cpu.get("openmp") else "1 thread"
-    why = "" if device == "cpu" else f"; no GPU: {info['cuda_reason']}"
-    return f"cpu ({threads}, SIMD {cpu.get('simd', '?')}{why})"
+    backend = get_backend(device)
+    if backend.name == "cuda" or device == "cpu":
+        return backend.description
+    return f"{backend.description}; no GPU: {device_info()['cuda_reason']}"
 
 
 def _table(outcomes: list[Outcome]) -> str:

@@ -19,6 +19,7 @@ from typing import Any, Mapping, Optional, Union
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, RealNotInt, validate_parameter_constraints
 
 from .scoring import EstimatorScorer, OnnxScorer, default_mlp, entropy, is_onnx_source, mlp_scorer
 
@@ -72,30 +73,20 @@ class ActiveLearning:
     batch_size: int = 65536
 
     def __post_init__(self) -> None:
-        for name in ("initial_size", "query_size"):
-            _check_size(name, getattr(self, name))
-        t = self.threshold
-        if isinstance(t, bool) or not isinstance(t, Real) or not (0.0 <= float(t) <= 1.0):
-            raise ValueError(f"informative threshold must be a float in [0, 1], got {t!r}")
-        for name, low in (("max_rounds", 0), ("batch_size", 1)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, Integral) or v < low:
-                raise ValueError(f"informative {name} must be an integer >= {low}, got {v!r}")
-        e = self.refit_epochs
-        if e is not None and (isinstance(e, bool) or not isinstance(e, Integral) or e < 1):
-            raise ValueError(f"informative refit_epochs must be None or an integer >= 1, got {e!r}")
-        if self.mlp_params is not None and not isinstance(self.mlp_params, Mapping):
-            raise ValueError(f"informative mlp_params must be a dict or None, got {self.mlp_params!r}")
+        validate_parameter_constraints(_CONSTRAINTS, {f.name: getattr(self, f.name) for f in fields(self)},
+                                       caller_name="ActiveLearning")
 
 
-def _check_size(name: str, v: Any) -> None:
-    if isinstance(v, bool) or not isinstance(v, Real):
-        raise ValueError(f"informative {name} must be an int >= 1 or a float in (0, 1), got {v!r}")
-    if isinstance(v, Integral):
-        if v < 1:
-            raise ValueError(f"informative {name} must be an int >= 1 or a float in (0, 1), got {v!r}")
-    elif not (0.0 < float(v) < 1.0):
-        raise ValueError(f"informative {name} must be an int >= 1 or a float in (0, 1), got {v!r}")
+_SIZE = [Interval(Integral, 1, None, closed="left"), Interval(RealNotInt, 0, 1, closed="neither")]
+_CONSTRAINTS = {
+    "initial_size": _SIZE,
+    "query_size": _SIZE,
+    "threshold": [Interval(Real, 0, 1, closed="both")],
+    "max_rounds": [Interval(Integral, 0, None, closed="left")],
+    "refit_epochs": [None, Interval(Integral, 1, None, closed="left")],
+    "mlp_params": [None, dict],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+}
 
 
 def _count(size: Size, n: int) -> int:

@@ -9,36 +9,19 @@ All work runs in the native backends; this module validates and dispatches.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 
-from ._backend import module_for, resolve_device
+from ._backends import AscentControls, AscentResult, NativeBackend, get_backend
 
-__all__ = ["AscentResult", "log_ratio_grad", "ascend"]
+__all__ = ["AscentResult", "CONTRASTS", "STEP_RULES", "log_ratio_grad", "ascend"]
 
+STEP_RULES = ("adaptive", "fixed")
+# Which rows form the contrast set A of a class: every other class, or the largest one.
+CONTRASTS = ("rest", "majority")
 
-@dataclass(frozen=True)
-class AscentResult:
-    """Outcome of :func:`ascend`, one entry per seed.
-
-    Attributes
-    ----------
-    points : ndarray (m, d)
-        The final points, on their spheres ``|p - seed| = radius``.
-    log_ratio : ndarray (m,)
-        ``log f`` at the final points.
-    n_iter : ndarray (m,) int32
-        Trials evaluated (each is one pass over the data).
-    converged : ndarray (m,) bool
-        The step rule's stopping test was met before ``max_iter``.
-    """
-
-    points: np.ndarray
-    log_ratio: np.ndarray
-    n_iter: np.ndarray
-    converged: np.ndarray
+Device = Union[str, NativeBackend]
 
 
 def _dtype_of(*arrays: np.ndarray) -> type:
@@ -73,13 +56,6 @@ def _check_sets(numer: np.ndarray, denom: np.ndarray, d: int) -> None:
             raise ValueError(f"{name} ({what}) is empty, shape {arr.shape}")
 
 
-def _check_bandwidth(bandwidth: float) -> float:
-    h = float(bandwidth)
-    if not np.isfinite(h) or h <= 0:
-        raise ValueError(f"bandwidth must be a finite number > 0, got {bandwidth!r}")
-    return h
-
-
 def _check_threads(n_threads: Optional[int]) -> int:
     if n_threads is None:
         return 0
@@ -93,13 +69,20 @@ def _cast(dtype: type, *arrays: np.ndarray) -> list[np.ndarray]:
     return [np.ascontiguousarray(a, dtype=dtype) for a in arrays]
 
 
+def _backend(device: Device, n_threads: Optional[int]) -> NativeBackend:
+    """A backend already resolved by the caller (the sampler, once per fit), or one resolved now."""
+    if isinstance(device, NativeBackend):
+        return device
+    return get_backend(device, _check_threads(n_threads))
+
+
 def log_ratio_grad(
     points,
     numer,
     denom,
     bandwidth: float,
     *,
-    device: str = "auto",
+    device: Device = "auto",
     n_threads: Optional[int] = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``log f`` and ``grad log f`` at each point, in one streaming pass.
@@ -114,10 +97,11 @@ def log_ratio_grad(
         Contrast set A, the denominator.
     bandwidth : float
         Gaussian kernel bandwidth h > 0, in the units of the data.
-    device : {"auto", "cpu", "cuda"}
+    device : {"auto", "cpu", "cuda"} or NativeBackend
         Backend; "auto" uses the GPU when one can be used.
     n_threads : int, optional
-        CPU threads (default: OpenMP's default). Results do not depend on it.
+        CPU threads (default: all cores; ignored when ``device`` is a
+        backend object, which carries its own). Results do not depend on it.
 
     Returns
     -------
@@ -133,14 +117,9 @@ def log_ratio_grad(
     numer, denom = _as_array(numer, "numer", 2), _as_array(denom, "denom", 2)
     _check_finite(points, "points")
     _check_sets(numer, denom, points.shape[1])
-    h, threads = _check_bandwidth(bandwidth), _check_threads(n_threads)
-    dtype = _dtype_of(points, numer, denom)
-    points, numer, denom = _cast(dtype, points, numer, denom)
-    backend = resolve_device(device)
-    fn = getattr(module_for(backend), "log_ratio_grad_" + ("f32" if dtype == np.float32 else "f64"))
-    if backend == "cuda":
-        return fn(points, numer, denom, h)
-    return fn(points, numer, denom, h, threads)
+    backend = _backend(device, n_threads)
+    points, numer, denom = _cast(_dtype_of(points, numer, denom), points, numer, denom)
+    return backend.log_ratio_grad(points, numer, denom, float(bandwidth))
 
 
 def _check_ascent_controls(max_iter: int, step: float, tol: float, grow: float) -> None:
@@ -184,7 +163,7 @@ def ascend(
     tol: float = 1e-5,
     grow: float = 2.0,
     step_rule: str = "adaptive",
-    device: str = "auto",
+    device: Device = "auto",
     n_threads: Optional[int] = None,
 ) -> AscentResult:
     """Algorithm 1: maximise log f on the sphere ``|x' - seed| = radius``.
@@ -226,14 +205,8 @@ def ascend(
     numer, denom = _as_array(numer, "numer", 2), _as_array(denom, "denom", 2)
     _check_seeds(seeds, radii, directions)
     _check_sets(numer, denom, seeds.shape[1])
-    h, threads = _check_bandwidth(bandwidth), _check_threads(n_threads)
     _check_ascent_controls(max_iter, step, tol, grow)
-    if step_rule not in ("adaptive", "fixed"):
-        raise ValueError(f"step_rule must be 'adaptive' or 'fixed', got {step_rule!r}")
-    dtype = _dtype_of(seeds, numer, denom)
-    arrays = _cast(dtype, seeds, radii, directions, numer, denom)
-    backend = resolve_device(device)
-    fn = getattr(module_for(backend), "ascend_" + ("f32" if dtype == np.float32 else "f64"))
-    controls = (h, int(max_iter), float(step), float(tol), float(grow), step_rule)
-    out = fn(*arrays, *controls) if backend == "cuda" else fn(*arrays, *controls, threads)
-    return AscentResult(*out)
+    backend = _backend(device, n_threads)
+    arrays = _cast(_dtype_of(seeds, numer, denom), seeds, radii, directions, numer, denom)
+    controls = AscentControls(int(max_iter), float(step), float(tol), float(grow), step_rule)
+    return backend.ascend(*arrays, float(bandwidth), controls)

@@ -9,30 +9,27 @@ from typing import Any, Optional
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from joblib import cpu_count, effective_n_jobs
+from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, Options, StrOptions
 from tqdm.auto import tqdm
 
-from ._backend import resolve_device
-from .bandwidth import Standardizer, resolve_bandwidth
+from ._backends import DEVICES, get_backend
+from .bandwidth import BANDWIDTH_RULES, Standardizer, resolve_bandwidth
 from .informative import ActiveLearning, find_informative, resolve_settings
+from .kernels import CONTRASTS, STEP_RULES
 from .synthesis import grow, neighbour_radii, spread
 
 __all__ = ["SIMPOR", "balance"]
 
 logger = logging.getLogger(__name__)
 
-_CHUNK = {"cpu": 1024, "cuda": 16384}  # seeds per ascent call; does not change the output
-
-
-def _n_threads(n_jobs: Optional[int]) -> Optional[int]:
-    """joblib's convention: None or -1 all cores, -2 all but one, ..."""
-    if n_jobs is None or n_jobs == -1:
+def n_threads_for(n_jobs: Optional[int]) -> Optional[int]:
+    """CPU threads for ``n_jobs`` (joblib's convention: -1 all cores, -2 all
+    but one...), never more than the cores that exist: more threads than
+    cores only slow the kernels and onnxruntime down. None: all cores."""
+    if n_jobs is None:
         return None
-    if n_jobs == 0:
-        raise ValueError("n_jobs == 0 has no meaning; use None, -1 or a positive integer")
-    if n_jobs > 0:
-        return int(n_jobs)
-    return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
+    return min(effective_n_jobs(n_jobs), cpu_count())
 
 
 def _generator(random_state: Any) -> np.random.Generator:
@@ -226,17 +223,17 @@ class SIMPOR(BaseOverSampler):
         **BaseOverSampler._parameter_constraints,
         "k_neighbors": [Interval(Integral, 1, None, closed="left"),
                         HasMethods(["kneighbors", "kneighbors_graph"])],
-        "bandwidth": [StrOptions({"scott", "silverman"}), Interval(Real, 0, None, closed="neither")],
+        "bandwidth": [StrOptions(set(BANDWIDTH_RULES)), Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "step": [Interval(Real, 0, math.pi / 2, closed="right")],
         "tol": [Interval(Real, 0, None, closed="neither")],
-        "step_rule": [StrOptions({"adaptive", "fixed"})],
+        "step_rule": [StrOptions(set(STEP_RULES))],
         "informative": [StrOptions({"auto"}), dict, ActiveLearning, None],
         "scorer": [StrOptions({"mlp"}), _OnnxPath(), bytes, HasMethods(["SerializeToString"]),
                    HasMethods(["run", "get_inputs"]), HasMethods(["fit", "predict_proba"])],
-        "contrast": [StrOptions({"rest", "majority"})],
-        "device": [StrOptions({"auto", "cpu", "cuda"})],
-        "n_jobs": [None, Integral],
+        "contrast": [StrOptions(set(CONTRASTS))],
+        "device": [StrOptions(set(DEVICES))],
+        "n_jobs": [None, Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state", np.random.Generator],
         "verbose": ["verbose"],
     }
@@ -308,13 +305,21 @@ class SIMPOR(BaseOverSampler):
         finally:
             del self._round_columns
 
+    def _validate_params(self):
+        """scikit-learn's checks of ``_parameter_constraints``, then the rules
+        that tie two parameters together or look inside ``informative``."""
+        super()._validate_params()
+        if self.tol > self.step:
+            raise InvalidParameterError(f"The 'tol' parameter of SIMPOR must be <= step ({self.step!r}). "
+                                        f"Got {self.tol!r} instead.")
+        resolve_settings(self.informative)
+
     # ------------------------------------------------------------------
     def _fit_resample(self, X, y):
-        if self.tol > self.step:
-            raise ValueError(f"tol must be <= step, got tol={self.tol!r} > step={self.step!r}")
         settings = resolve_settings(self.informative)
-        self.device_ = resolve_device(self.device, warn_fallback=True)
-        n_threads = _n_threads(self.n_jobs)
+        n_threads = n_threads_for(self.n_jobs)
+        backend = get_backend(self.device, n_threads, warn_fallback=True)
+        self.device_ = backend.name
         rng = _generator(self.random_state)
 
         # One memory layout, so column sums (and so every later bit) do not depend on it.
@@ -343,7 +348,7 @@ class SIMPOR(BaseOverSampler):
 
         total = sum(m for _, m in plan)
         ascent = dict(max_iter=self.max_iter, step=float(self.step), tol=float(self.tol),
-                      step_rule=self.step_rule, device=self.device_, n_threads=n_threads)
+                      step_rule=self.step_rule, device=backend)
         parts = []
         with tqdm(total=total, disable=not self.verbose, desc="SIMPOR", unit="sample") as bar:
             for code, n_new in plan:
@@ -393,7 +398,7 @@ class SIMPOR(BaseOverSampler):
             return dict(code=code, seeds=seeds, points=np.empty((m, 0), Z.dtype), radii=np.zeros(m),
                         log_ratio=np.zeros(m), n_iter=np.zeros(m, np.int32), converged=np.ones(m, bool))
         grown = grow(Z, seeds, seed_R, Z[members], denom, self.bandwidth_, rng, ascent=ascent,
-                     chunk=_CHUNK[self.device_], progress=bar.update)
+                     chunk=ascent["device"].batch_size, progress=bar.update)
         return dict(code=code, seeds=seeds, points=grown.points, radii=grown.radii,
                     log_ratio=grown.log_ratio, n_iter=grown.n_iter, converged=grown.converged)
 

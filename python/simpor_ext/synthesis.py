@@ -122,7 +122,7 @@ def grow(
     rng : numpy Generator
     ascent : dict
         Keyword arguments for :func:`kernels.ascend` (max_iter, step, tol,
-        step_rule, device, n_threads).
+        step_rule, and ``device``: the fit's resolved backend).
     chunk : int
         Seeds per :func:`kernels.ascend` call (progress and Ctrl-C granularity).
     progress : callable
