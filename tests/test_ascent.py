@@ -34,7 +34,7 @@ def test_log_ratio_never_decreases_along_the_path():
 def test_adaptive_rule_reaches_a_local_maximum_fixed_rule_does_not():
     seeds, radii, dirs, numer, denom, h = problem(2)
     start = kernels.ascend(seeds, radii, dirs, numer, denom, h, max_iter=0, device="cpu")
-    adaptive = kernels.ascend(seeds, radii, dirs, numer, denom, h, device="cpu")
+    adaptive = kernels.ascend(seeds, radii, dirs, numer, denom, h, tol=1e-5, step_rule="adaptive", device="cpu")
     fixed = kernels.ascend(seeds, radii, dirs, numer, denom, h, step=1e-5 * np.pi, tol=1e-5 * np.pi,
                            step_rule="fixed", device="cpu")
     assert adaptive.converged.all()
@@ -50,7 +50,7 @@ def test_adaptive_rule_reaches_a_local_maximum_fixed_rule_does_not():
 
 def test_converged_points_are_local_maxima_on_the_sphere():
     seeds, radii, dirs, numer, denom, h = problem(3, m=15)
-    res = kernels.ascend(seeds, radii, dirs, numer, denom, h, tol=1e-7, device="cpu")
+    res = kernels.ascend(seeds, radii, dirs, numer, denom, h, tol=1e-7, step_rule="adaptive", device="cpu")
     rng = np.random.default_rng(0)
     u = (res.points - seeds) / radii[:, None]
     for _ in range(20):  # small rotations in random tangent directions never help
@@ -134,7 +134,9 @@ BAD = [
     (dict(step=4.0), "step must be"),
     (dict(tol=0.0), "tol must be"),
     (dict(grow=0.5), "grow must be"),
-    (dict(step_rule="newton"), "step_rule must be"),
+    (dict(step_rule="steepest"), "step_rule must be one of 'adaptive', 'fixed', 'newton'"),
+    (dict(step_rule="adaptive", tol=0.5), "tol must be <= step for the adaptive rule"),
+    (dict(tol=np.inf), "tol must be a finite number"),
 ]
 
 

@@ -310,7 +310,7 @@ BAD_OPTIONS = [
     (["--max-iter", "1.5"], "--max-iter"),
     (["--step", "2"], "--step"),
     (["--tol", "0"], "--tol"),
-    (["--tol", "0.5"], "--tol"),  # larger than the default step
+    (["--tol", "0.5", "--step-rule", "adaptive"], "--tol"),  # larger than the default step
     (["--step-rule", "random"], "--step-rule"),
     (["--contrast", "minority"], "--contrast"),
     (["--device", "tpu"], "--device"),

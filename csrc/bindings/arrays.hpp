@@ -5,9 +5,10 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
-#include "simpor/kde_math.hpp"
+#include "simpor/step_params.hpp"
 
 namespace simpor::bind {
 
@@ -40,9 +41,13 @@ inline void check_sets(const py::array& numer, const py::array& denom, index_t d
   if (check_matrix(denom, "denom", -1, d) == 0) throw py::value_error("denom (contrast set A) is empty");
 }
 
-inline StepParams step_params(int max_iter, double step, double tol, double grow, const std::string& rule) {
-  if (rule != "adaptive" && rule != "fixed") throw py::value_error("step_rule must be 'adaptive' or 'fixed', got '" + rule + "'");
-  return {rule == "fixed" ? StepRule::fixed : StepRule::adaptive, step, tol, grow, max_iter};
+inline StepParams step_params(long long max_iter, double step, std::optional<double> tol, double grow,
+                              const std::string& rule) {
+  try {
+    return make_step_params(rule, max_iter, step, tol, grow);
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error(e.what());
+  }
 }
 
 // The validated sizes of a call: m candidates or seeds, d features, n points per class.

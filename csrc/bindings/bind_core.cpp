@@ -19,7 +19,8 @@ py::tuple log_ratio_grad(carray<T> points, carray<T> numer, carray<T> denom, dou
 
 template <class T>
 py::tuple ascend(carray<T> seeds, carray<T> radii, carray<T> directions, carray<T> numer, carray<T> denom,
-                 double bandwidth, int max_iter, double step, double tol, double grow, const std::string& rule,
+                 double bandwidth, long long max_iter, double step, std::optional<double> tol, double grow,
+                 const std::string& rule,
                  int n_threads) {
   const StepParams params = step_params(max_iter, step, tol, grow, rule);
   return ascend_call(seeds, radii, directions, numer, denom, no_extra_checks,
@@ -55,4 +56,6 @@ PYBIND11_MODULE(_core, m) {
   m.def("ascend_f32", &ascend<float>);
   m.def("ascend_f64", &ascend<double>);
   m.def("build_info", &build_info);
+  m.attr("STEP_RULES") = py::tuple(py::cast(std::vector<std::string>(std::begin(simpor::kStepRuleNames),
+                                                                     std::end(simpor::kStepRuleNames))));
 }

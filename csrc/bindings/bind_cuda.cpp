@@ -37,7 +37,8 @@ py::tuple log_ratio_grad(carray<T> points, carray<T> numer, carray<T> denom, dou
 
 template <class T>
 py::tuple ascend(carray<T> seeds, carray<T> radii, carray<T> directions, carray<T> numer, carray<T> denom,
-                 double bandwidth, int max_iter, double step, double tol, double grow, const std::string& rule) {
+                 double bandwidth, long long max_iter, double step, std::optional<double> tol, double grow,
+                 const std::string& rule) {
   check_bandwidth(bandwidth);
   const StepParams params = step_params(max_iter, step, tol, grow, rule);
   return ascend_call(seeds, radii, directions, numer, denom, check_call,

@@ -31,8 +31,8 @@ struct AscentJob {
 
 struct Slot {
   index_t seed;
-  bool fresh;    // start point not evaluated yet
-  double angle;  // current rotation angle (StepParams)
+  bool fresh;          // start point not evaluated yet
+  SearchState search;  // the step rule's state
 };
 
 // One worker: keeps up to slots_max_ seeds in flight; each round evaluates the
@@ -58,9 +58,15 @@ class AscentWorker {
       const index_t i = job_.next.fetch_add(1);
       if (i >= job_.m) break;
       job_.n_iter[i] = 0;
-      slots_.push_back({i, true, job_.params.step});
+      slots_.push_back({i, true, start_search(job_.params)});
     }
     return !slots_.empty();
+  }
+
+  SeedRef<T> seed_ref(index_t i) {
+    const index_t row = i * d_;
+    return {job_.seeds + row, double(job_.radii[i]), job_.u.data() + row, job_.points + row, job_.grad.data() + row,
+            job_.log_ratio + i};
   }
 
   // Fills trial_u_/trial_p_ for the slots still moving; retires stationary ones.
@@ -69,22 +75,20 @@ class AscentWorker {
     std::vector<Slot> kept;
     for (const Slot& s : slots_) {
       const index_t i = s.seed;
-      const T* u = job_.u.data() + i * d_;
       T* tu = trial_u_.data() + count * d_;
+      T* tp = trial_p_.data() + count * d_;
       if (s.fresh) {
-        std::copy_n(u, d_, tu);
+        std::copy_n(job_.u.data() + i * d_, d_, tu);
+        point_on_sphere(job_.seeds + i * d_, double(job_.radii[i]), tu, tp, d_);
       } else {
-        const T* g = job_.grad.data() + i * d_;
-        const double tnorm = tangent_of(g, u, tangent_.data(), d_);
-        double gnorm2 = 0.0;
-        for (int k = 0; k < d_; ++k) gnorm2 += double(g[k]) * double(g[k]);
-        if (is_stationary(tnorm, std::sqrt(gnorm2))) {
+        const SeedRef<T> seed = seed_ref(i);
+        const double tnorm = moving_tangent(job_.params, seed, tangent_.data(), d_);
+        if (tnorm < 0.0) {
           job_.converged[i] = 1;
           continue;
         }
-        rotate_towards(u, tangent_.data(), tnorm, s.angle, tu, d_);
+        propose_trial(seed, tangent_.data(), tnorm, s.search.angle, tu, tp, d_);
       }
-      point_on_sphere(job_.seeds + i * d_, double(job_.radii[i]), tu, trial_p_.data() + count * d_, d_);
       kept.push_back(s);
       ++count;
     }
@@ -101,13 +105,11 @@ class AscentWorker {
       if (s.fresh) {
         accept(b, i);
         s.fresh = false;
-        status = job_.radii[i] == T(0)        ? seed_converged  // the sphere is a point
-                 : job_.params.max_iter <= 0 ? seed_exhausted
-                                             : seed_active;
+        status = start_status(job_.params, double(job_.radii[i]));
       } else {
-        const bool improved = trial_f_[b] > job_.log_ratio[i];
-        if (improved) accept(b, i);
-        status = after_trial(job_.params, improved, ++job_.n_iter[i], s.angle);
+        const index_t at = b * d_;
+        status = take_trial(job_.params, seed_ref(i), s.search, trial_u_.data() + at, trial_p_.data() + at,
+                            trial_g_.data() + at, trial_f_[b], ++job_.n_iter[i], tangent_.data(), d_);
       }
       if (status == seed_active) kept.push_back(s);
       else job_.converged[i] = status == seed_converged;

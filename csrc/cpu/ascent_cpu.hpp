@@ -4,11 +4,12 @@
 #include <cstdint>
 
 #include "cpu/kde_cpu.hpp"
+#include "simpor/ascent_step.hpp"
 
 namespace simpor::cpu {
 
 // For each seed i: start at seeds[i] + radii[i] * directions[i] and rotate on
-// that sphere while log f rises (StepParams in kde_math.hpp). Worker threads
+// that sphere while log f rises (simpor/ascent_step.hpp). Worker threads
 // pull seeds from a queue and advance a few at a time, one data pass per trial;
 // a seed's arithmetic never depends on its batch-mates, so the output bytes do
 // not depend on the thread count.

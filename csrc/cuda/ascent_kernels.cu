@@ -16,26 +16,27 @@ constexpr int kThreads = 128;
 
 inline unsigned blocks_for(long long n) { return unsigned((n + kThreads - 1) / kThreads); }
 
-// Paper Algorithm 1, lines 4-7: tangent of the gradient, stationarity test,
-// rotation by the seed's angle; appends the trial to `out` unless stationary.
 template <class T>
-__device__ void append_trial(const SeedState<T>& s, int i, const TrialList<T>& out) {
+__device__ SeedRef<T> seed_ref(const SeedState<T>& s, int i) {
   const long long row = static_cast<long long>(i) * s.d;
-  const T* g = s.grad + row;
-  const T* u = s.u + row;
-  T* t = s.tangent + row;
-  const double tangent_norm = tangent_of(g, u, t, s.d);
-  double grad_norm2 = 0.0;
-  for (int k = 0; k < s.d; ++k) grad_norm2 += double(g[k]) * double(g[k]);
-  if (is_stationary(tangent_norm, sqrt(grad_norm2))) {
+  return {s.seeds + row, double(s.radii[i]), s.u + row, s.points + row, s.grad + row, s.log_ratio + i};
+}
+
+// Appends seed i's next trial to `out`, or marks it converged when its point
+// is stationary (simpor/ascent_step.hpp).
+template <class T>
+__device__ void append_trial(const SeedState<T>& s, const StepParams& params, int i, const TrialList<T>& out) {
+  T* tangent = s.tangent + static_cast<long long>(i) * s.d;
+  const SeedRef<T> seed = seed_ref(s, i);
+  const double tnorm = moving_tangent(params, seed, tangent, s.d);
+  if (tnorm < 0.0) {
     s.status[i] = seed_converged;
     return;
   }
   const int a = atomicAdd(out.count, 1);
   out.seed[a] = i;
-  T* trial_u = out.u + static_cast<long long>(a) * s.d;
-  rotate_towards(u, t, tangent_norm, s.angle[i], trial_u, s.d);
-  point_on_sphere(s.seeds + row, double(s.radii[i]), trial_u, out.p + static_cast<long long>(a) * s.d, s.d);
+  const long long at = static_cast<long long>(a) * s.d;
+  propose_trial(seed, tangent, tnorm, s.search[i].angle, out.u + at, out.p + at, s.d);
 }
 
 template <class T>
@@ -51,15 +52,9 @@ __global__ void start_kernel(const SeedState<T> s, const StepParams params, cons
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= s.m) return;
   s.n_iter[i] = 0;
-  s.angle[i] = params.step;
-  if (s.radii[i] == T(0)) {
-    s.status[i] = seed_converged;  // the sphere is a point
-  } else if (params.max_iter <= 0) {
-    s.status[i] = seed_exhausted;
-  } else {
-    s.status[i] = seed_active;
-    append_trial(s, i, out);
-  }
+  s.search[i] = start_search(params);
+  s.status[i] = start_status(params, double(s.radii[i]));
+  if (s.status[i] == seed_active) append_trial(s, params, i, out);
 }
 
 template <class T>
@@ -68,22 +63,13 @@ __global__ void step_kernel(const SeedState<T> s, const StepParams params, const
   const int a = blockIdx.x * blockDim.x + threadIdx.x;
   if (a >= bound || a >= *in.count) return;
   const int i = in.seed[a];
-  const long long row = static_cast<long long>(i) * s.d, trial = static_cast<long long>(a) * s.d;
-  const bool improved = trial_f[a] > s.log_ratio[i];  // strict, as on the CPU
-  if (improved) {
-    for (int k = 0; k < s.d; ++k) {
-      s.u[row + k] = in.u[trial + k];
-      s.points[row + k] = in.p[trial + k];
-      s.grad[row + k] = trial_grad[trial + k];
-    }
-    s.log_ratio[i] = trial_f[a];
-  }
-  const int n_iter = ++s.n_iter[i];
-  double angle = s.angle[i];
-  const int status = after_trial(params, improved, n_iter, angle);
-  s.angle[i] = angle;
+  const long long trial = static_cast<long long>(a) * s.d;
+  SearchState search = s.search[i];
+  const int status = take_trial(params, seed_ref(s, i), search, in.u + trial, in.p + trial, trial_grad + trial,
+                                trial_f[a], ++s.n_iter[i], s.tangent + static_cast<long long>(i) * s.d, s.d);
+  s.search[i] = search;
   s.status[i] = status;
-  if (status == seed_active) append_trial(s, i, out);
+  if (status == seed_active) append_trial(s, params, i, out);
 }
 
 }  // namespace

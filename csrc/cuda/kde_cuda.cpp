@@ -235,12 +235,14 @@ struct AscentBuffers {
         log_ratio(cap, "log ratios", s), trial_f(cap, "trial log ratios", s),
         trial_grad(cap * d, "trial gradients", s), a_u(cap * d, "trial directions", s),
         a_p(cap * d, "trial points", s), b_u(cap * d, "trial directions", s), b_p(cap * d, "trial points", s),
-        angle(cap, "angles", s), status(cap, "status", s), n_iter(cap, "iteration counts", s),
+        search(cap, "step-rule states", s), status(cap, "status", s), n_iter(cap, "iteration counts", s),
         a_seed(cap, "trial lists", s), b_seed(cap, "trial lists", s), counts(2, "trial counts", s) {}
-  static std::size_t bytes_per_seed(std::size_t d) { return sizeof(T) * (10 * d + 3) + sizeof(double) + 4 * sizeof(int); }
+  static std::size_t bytes_per_seed(std::size_t d) {
+    return sizeof(T) * (10 * d + 3) + sizeof(SearchState) + 4 * sizeof(int);
+  }
 
   DeviceBuffer<T> seeds, radii, u, points, grad, tangent, log_ratio, trial_f, trial_grad, a_u, a_p, b_u, b_p;
-  DeviceBuffer<double> angle;
+  DeviceBuffer<SearchState> search;
   DeviceBuffer<int> status, n_iter, a_seed, b_seed, counts;
 };
 
@@ -252,7 +254,7 @@ template <class T>
 void ascend_chunk(const Evaluator<T>& eval, AscentBuffers<T>& b, int n, int d, const StepParams& params,
                   cudaStream_t stream) {
   const SeedState<T> s{b.seeds.get(), b.radii.get(), b.u.get(), b.points.get(), b.grad.get(), b.tangent.get(),
-                       b.log_ratio.get(), b.angle.get(), b.status.get(), b.n_iter.get(), n, d};
+                       b.log_ratio.get(), b.search.get(), b.status.get(), b.n_iter.get(), n, d};
   TrialList<T> cur{b.a_seed.get(), b.counts.get(), b.a_u.get(), b.a_p.get()};
   TrialList<T> next{b.b_seed.get(), b.counts.get() + 1, b.b_u.get(), b.b_p.get()};
   check(cudaMemsetAsync(b.counts.get(), 0, 2 * sizeof(int), stream), "cudaMemsetAsync");

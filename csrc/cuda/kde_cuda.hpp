@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "simpor/kde_math.hpp"
+#include "simpor/ascent_step.hpp"
 
 namespace simpor::cuda {
 

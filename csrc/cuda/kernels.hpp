@@ -4,7 +4,7 @@
 
 #include "cuda/runtime.hpp"
 
-#include "simpor/kde_math.hpp"
+#include "simpor/ascent_step.hpp"
 
 namespace simpor::cuda {
 
@@ -154,7 +154,7 @@ struct SeedState {
   T* grad;           // (m, d) grad log f at the current point
   T* tangent;        // (m, d) scratch
   T* log_ratio;      // (m) log f at the current point
-  double* angle;     // (m) current rotation angle
+  SearchState* search;  // (m) the step rule's state
   int* status;       // (m) SeedStatus
   int* n_iter;       // (m) trials so far
   int m;

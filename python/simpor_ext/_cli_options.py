@@ -94,8 +94,12 @@ SAMPLER_OPTIONS: list[tuple[str, str, dict]] = [
     ("--step", "step", dict(
         type=_number, metavar="RAD", help="rotation angle in radians, in (0, pi/2]: the first trial angle "
                                           "(adaptive) or every rotation (fixed)")),
-    ("--tol", "tol", dict(type=_number, metavar="RAD", help="adaptive rule stops below this angle; <= --step")),
-    ("--step-rule", "step_rule", dict(choices=STEP_RULES, help="angle control; fixed is the paper's rule")),
+    ("--tol", "tol", dict(type=_number, metavar="TOL",
+                          help="convergence tolerance in the step rule's units: newton, slope of log f in nats per "
+                               "radian (1e-4); adaptive, smallest angle in radians, <= --step (1e-3)")),
+    ("--step-rule", "step_rule", dict(
+        choices=STEP_RULES,
+        help="search along the sphere: newton (1-D search on great circles), adaptive, or fixed (the paper's rule)")),
     ("--scorer", "scorer", dict(
         type=_scorer, metavar="SCORER",
         help="active-learning classifier: mlp | path to a pre-trained .onnx classifier")),
@@ -153,7 +157,7 @@ def sampler_defaults() -> dict[str, Any]:
     return defaults
 
 
-_NONE_MEANS = {"n_jobs": "all cores", "random_state": "unseeded", "al_mlp_params": "Table 1 settings",
+_NONE_MEANS = {"tol": "the rule's", "n_jobs": "all cores", "random_state": "unseeded", "al_mlp_params": "Table 1 settings",
                "al_refit_epochs": "none"}
 
 

@@ -121,15 +121,21 @@ class SIMPOR(BaseOverSampler):
     max_iter : int, default=300
         Maximum ascent trials per synthetic row (Algorithm 1).
     step : float, default=0.1
-        Rotation angle in radians: the first trial angle (``"adaptive"``) or
-        every rotation (``"fixed"``, the paper's rule).
-    tol : float, default=1e-3
-        ``"adaptive"`` stops once the angle falls below ``tol`` (<= ``step``).
-        A milliradian leaves each row within ``1e-3 r`` of its local maximum
-        on the sphere; it needs about a third fewer trials than the kernel's
-        1e-5 for the same posterior ratios to 5 digits.
-    step_rule : {"adaptive", "fixed"}, default="adaptive"
-        Angle control of :func:`simpor_ext.kernels.ascend`.
+        Rotation angle in radians: the first trial angle (``"newton"``,
+        ``"adaptive"``) or every rotation (``"fixed"``, the paper's rule).
+    tol : float or None, default=None
+        Convergence tolerance in the step rule's units (None: the rule's
+        default). ``"newton"``: the slope of log f along the steepest great
+        circle on the sphere, ``r |tangential gradient|``, in nats per
+        radian (default 1e-4: a row is then a local maximum to within about
+        1e-6 nats for any rotation of 1e-2 rad). ``"adaptive"``: the
+        smallest angle tried, in radians, <= ``step`` (default 1e-3).
+    step_rule : {"newton", "adaptive", "fixed"}, default="newton"
+        Search along the sphere of :func:`simpor_ext.kernels.ascend`:
+        ``"newton"``, a safeguarded 1-D search on each great circle through
+        the point and its tangent gradient; ``"adaptive"``, the rule of
+        earlier versions (grow the angle after an accepted trial, halve it
+        after a rejected one); ``"fixed"``, the paper's constant rotation.
     informative : "auto", dict, ActiveLearning or None, default="auto"
         Active-learning settings (:class:`simpor_ext.informative.ActiveLearning`;
         a dict of its fields also works): initial batch (100), query batch
@@ -226,7 +232,7 @@ class SIMPOR(BaseOverSampler):
         "bandwidth": [StrOptions(set(BANDWIDTH_RULES)), Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "step": [Interval(Real, 0, math.pi / 2, closed="right")],
-        "tol": [Interval(Real, 0, None, closed="neither")],
+        "tol": [None, Interval(Real, 0, None, closed="neither")],
         "step_rule": [StrOptions(set(STEP_RULES))],
         "informative": [StrOptions({"auto"}), dict, ActiveLearning, None],
         "scorer": [StrOptions({"mlp"}), _OnnxPath(), bytes, HasMethods(["SerializeToString"]),
@@ -246,8 +252,8 @@ class SIMPOR(BaseOverSampler):
         bandwidth="scott",
         max_iter=300,
         step=0.1,
-        tol=1e-3,
-        step_rule="adaptive",
+        tol=None,
+        step_rule="newton",
         informative="auto",
         scorer="mlp",
         contrast="rest",
@@ -309,7 +315,7 @@ class SIMPOR(BaseOverSampler):
         """scikit-learn's checks of ``_parameter_constraints``, then the rules
         that tie two parameters together or look inside ``informative``."""
         super()._validate_params()
-        if self.tol > self.step:
+        if self.step_rule == "adaptive" and self.tol is not None and self.tol > self.step:
             raise InvalidParameterError(f"The 'tol' parameter of SIMPOR must be <= step ({self.step!r}). "
                                         f"Got {self.tol!r} instead.")
         resolve_settings(self.informative)
@@ -347,8 +353,8 @@ class SIMPOR(BaseOverSampler):
         in_S[S] = True
 
         total = sum(m for _, m in plan)
-        ascent = dict(max_iter=self.max_iter, step=float(self.step), tol=float(self.tol),
-                      step_rule=self.step_rule, device=backend)
+        ascent = dict(max_iter=self.max_iter, step=float(self.step), tol=self.tol, step_rule=self.step_rule,
+                      device=backend)
         parts = []
         with tqdm(total=total, disable=not self.verbose, desc="SIMPOR", unit="sample") as bar:
             for code, n_new in plan:

@@ -23,9 +23,9 @@ class AscentControls:
 
     max_iter: int = 300
     step: float = 0.1
-    tol: float = 1e-5
+    tol: Optional[float] = None  # the rule's default
     grow: float = 2.0
-    step_rule: str = "adaptive"
+    step_rule: str = "newton"
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,6 @@ class NativeBackend:
         """Algorithm 1 for every seed (arrays of one float dtype, C-contiguous)."""
         fn = getattr(self._module, "ascend_" + _suffix(seeds.dtype))
         c = controls
-        out = fn(seeds, radii, directions, numer, denom, bandwidth, int(c.max_iter), float(c.step), float(c.tol),
+        out = fn(seeds, radii, directions, numer, denom, bandwidth, int(c.max_iter), float(c.step), c.tol,
                  float(c.grow), c.step_rule, self._threads)
         return AscentResult(*out)
