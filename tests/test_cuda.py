@@ -211,10 +211,6 @@ def test_far_data_keeps_precision(dtype):
 @pytest.mark.parametrize("d", [4, 7], ids=["ones-column", "no-ones-column"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_rescales_at_every_point(d, dtype):
-    check_rescales_at_every_point(d, dtype)
-
-
-def check_rescales_at_every_point(d, dtype):
     # Data streamed nearest-last: each point outscores the previous one by far
     # more than the lazy-rescale slack, so the running sums are rescaled at
     # almost every point, and the lanes of a warp disagree about when.
@@ -236,82 +232,6 @@ def test_same_inputs_same_bytes(dtype):
     one = kernels.log_ratio_grad(points, numer, denom, 0.7, device="cuda")
     two = kernels.log_ratio_grad(points, numer, denom, 0.7, device="cuda")
     assert all(a.tobytes() == b.tobytes() for a, b in zip(one, two))
-
-
-@needs_gpu
-def test_both_thread_kernel_variants_agree():
-    rng = np.random.default_rng(9)
-    points, numer, denom = make_problem(rng, 300, 400, 700, 30, np.float32)
-    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, 1.2)
-    try:
-        for per_thread in (1, 2):
-            CUDA._set_thread_candidates(per_thread)
-            lr, g = kernels.log_ratio_grad(points, numer, denom, 1.2, device="cuda")
-            assert ref.rel_err(lr, want_lr) <= 1e-4 and ref.rel_err(g, want_g) <= 1e-4, per_thread
-    finally:
-        CUDA._set_thread_candidates(0)
-
-
-# ---- the tensor-core (3xTF32) float kernel, opt-in -------------------------------
-
-
-@pytest.fixture
-def tensor_cores():
-    CUDA._set_tensor_cores(True)
-    yield
-    CUDA._set_tensor_cores(False)
-
-
-# (m, n_B, n_A, d): widths 8, 16 and 32 with the ones column; m and n not
-# multiples of the 16-candidate warp tile, the 128-candidate block or 8 points.
-MMA_SHAPES = [(1, 1, 1, 5), (37, 70, 130, 6), (129, 200, 64, 14), (150, 333, 517, 30), (17, 3, 1000, 20)]
-
-
-@needs_gpu
-@pytest.mark.parametrize("shape", MMA_SHAPES, ids=lambda s: "m%d-nb%d-na%d-d%d" % s)
-def test_tensor_core_kernel_keeps_float32_accuracy(shape, tensor_cores):
-    # The error the 3xTF32 products add: measured against the float64 reference
-    # next to the float32 kernel's own error. One TF32 product (10-bit mantissa)
-    # errs by ~1e-3 (thousands of times the float32 kernel); the split keeps the
-    # error at float32 rounding level, with room for the tensor cores' own
-    # accumulation rounding (the emulator sums in double).
-    m, n_b, n_a, d = shape
-    rng = np.random.default_rng(sum(shape))
-    points, numer, denom = make_problem(rng, m, n_b, n_a, d, np.float32)
-    h = 0.3 * np.sqrt(d)
-    lr, g = kernels.log_ratio_grad(points, numer, denom, h, device="cuda")
-    CUDA._set_tensor_cores(False)
-    lr_fp32, g_fp32 = kernels.log_ratio_grad(points, numer, denom, h, device="cuda")
-    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, h)
-    err = ref.rel_err(lr, want_lr), ref.rel_err(g, want_g)
-    err_fp32 = ref.rel_err(lr_fp32, want_lr), ref.rel_err(g_fp32, want_g)
-    assert lr.dtype == np.float32 and g.shape == (m, d)
-    assert max(err) <= TOL[np.float32], (err, err_fp32)
-    assert err[0] <= 20 * err_fp32[0] + 1e-6 and err[1] <= 20 * err_fp32[1] + 1e-6, (err, err_fp32)
-
-
-@needs_gpu
-@pytest.mark.parametrize("h", [1e-2, 1e3])
-def test_tensor_core_kernel_at_extreme_bandwidths(h, tensor_cores):
-    rng = np.random.default_rng(3)
-    points, numer, denom = make_problem(rng, 20, 150, 200, 5, np.float32)
-    lr, g = kernels.log_ratio_grad(points, numer, denom, h, device="cuda")
-    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, h)
-    assert ref.rel_err(lr, want_lr) <= 1e-4 and ref.rel_err(g, want_g) <= 1e-4
-
-
-@needs_gpu
-def test_tensor_core_kernel_rescales_at_every_point(tensor_cores):
-    check_rescales_at_every_point(6, np.float32)  # width 8 with the ones column
-
-
-@needs_gpu
-def test_tensor_core_ascent_near_the_cpus(tensor_cores):
-    seeds, radii, dirs, numer, denom, h = ascent_problem(8, m=60, d=5, dtype=np.float32)
-    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h)
-    near = np.linalg.norm(gpu.points - cpu.points, axis=1) <= 1e-2 * radii
-    assert near.mean() >= 0.8
-    assert ref.rel_err(gpu.log_ratio, ref.log_ratio(gpu.points, numer, denom, h)) <= 1e-4
 
 
 # ---- copies through the pinned staging slots ---------------------------------------

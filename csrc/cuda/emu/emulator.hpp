@@ -3,10 +3,10 @@
 // (see ../README.md). Not a general CUDA emulator.
 //
 // Each thread block runs its threads as fibers (ucontext) on the calling
-// thread; a fiber yields only at __syncthreads and warp shuffles, votes and
-// mma, which makes the emulation deterministic. It checks what it can:
-// barriers reached by every live thread (none exited), full warps at shuffles,
-// votes and mma, the launch limits the real build relies on (48 KiB of dynamic
+// thread; a fiber yields only at __syncthreads and warp shuffles and votes,
+// which makes the emulation deterministic. It checks what it can:
+// barriers reached by every live thread (none exited), full warps at shuffles
+// and votes, the launch limits the real build relies on (48 KiB of dynamic
 // shared memory, 1024 threads, grid.y <= 65535). Device memory and shared
 // memory start filled with 0xFF bytes (NaN as floating point), so reading what
 // nothing wrote shows up in the results. Build with -fsanitize=address to
@@ -107,7 +107,6 @@ struct Block {
   // warp exchange: two slots per thread, alternating between shuffles, so one
   // barrier per shuffle suffices (no lane can write a slot before all have read it)
   std::vector<std::uint64_t> lanes;
-  std::vector<std::uint32_t> mma_slots;  // the same scheme for mma operands: 2 x threads x 6 words
   std::vector<int> warp_arrived;
   std::vector<unsigned> warp_generation;
   std::exception_ptr error;
@@ -172,7 +171,6 @@ inline void run_block(Block& b) {
   const unsigned n = b.block_dim.x * b.block_dim.y * b.block_dim.z;
   b.fibers.resize(n);
   b.lanes.assign(2 * n, 0);
-  b.mma_slots.assign(2 * n * 6, 0);
   b.warp_arrived.assign((n + kWarp - 1) / kWarp, 0);
   b.warp_generation.assign((n + kWarp - 1) / kWarp, 0);
   b.live = int(n);
@@ -240,7 +238,7 @@ inline void warp_barrier() {
 }
 
 // The calling thread, its warp's first thread and the parity of the exchange
-// slots the warp writes now (shuffles, votes, mma).
+// slots the warp writes now (shuffles, votes).
 struct Lane {
   unsigned t, base, parity;
 };
@@ -278,40 +276,6 @@ inline bool vote_any(unsigned mask, bool pred) {
   for (unsigned l = base; l < end; ++l)
     if (b.lanes[2 * l + parity]) return true;
   return false;
-}
-
-// mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 (PTX ISA fragment layouts;
-// g = lane / 4, t = lane % 4): a = A[g][t], A[g+8][t], A[g][t+4], A[g+8][t+4];
-// b = B[t][g], B[t+4][g]; c, d = C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1]
-// (the thread-value layouts CuTe gives SM80_16x8x8_F32TF32TF32F32_TN agree).
-// Operands are read as TF32 (the low 13 bits ignored); products and sums in
-// double, rounded to float once (the hardware's order and rounding may differ
-// in the last bits).
-inline void mma_tf32(float (&d)[4], const std::uint32_t (&a)[4], const std::uint32_t (&b)[2], const float (&c)[4]) {
-  Block& blk = block();
-  const auto [t, base, parity] = lane();
-  if (base + kWarp > blk.fibers.size()) fail("mma with a partial warp");
-  std::uint32_t* slots = blk.mma_slots.data() + std::size_t(parity) * blk.fibers.size() * 6;
-  for (int i = 0; i < 4; ++i) slots[t * 6 + i] = a[i];
-  for (int i = 0; i < 2; ++i) slots[t * 6 + 4 + i] = b[i];
-  warp_barrier();
-  auto tf32 = [](std::uint32_t bits) {
-    bits &= 0xffffe000u;
-    float v;
-    std::memcpy(&v, &bits, sizeof v);
-    return double(v);
-  };
-  auto A = [&](unsigned row, unsigned k) {
-    return tf32(slots[(base + row % 8 * 4 + k % 4) * 6 + (k / 4) * 2 + row / 8]);
-  };
-  auto B = [&](unsigned k, unsigned col) { return tf32(slots[(base + col * 4 + k % 4) * 6 + 4 + k / 4]); };
-  const unsigned g = (t - base) / 4, q = (t - base) % 4;
-  for (int i = 0; i < 4; ++i) {
-    const unsigned row = g + (i / 2) * 8, col = 2 * q + i % 2;
-    double sum = c[i];
-    for (unsigned k = 0; k < 8; ++k) sum += A(row, k) * B(k, col);
-    d[i] = float(sum);
-  }
 }
 
 // ---- memory ---------------------------------------------------------------------
