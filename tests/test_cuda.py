@@ -234,52 +234,12 @@ def test_same_inputs_same_bytes(dtype):
     assert all(a.tobytes() == b.tobytes() for a, b in zip(one, two))
 
 
-# ---- copies through the pinned staging slots ---------------------------------------
-
-
-@pytest.fixture
-def staging_bytes():
-    """The hook that sets the staging slot size; the default comes back after."""
-    default = CUDA._set_staging_bytes(0)
-    yield CUDA._set_staging_bytes
-    CUDA._set_staging_bytes(default)
-
-
-@needs_gpu
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_staged_copies_move_the_same_bytes(dtype, staging_bytes):
-    # Slots of 1000 bytes (not a multiple of a value or a row) cut every copy
-    # below into up to a hundred slices through both slots; 64 KiB slots leave
-    # one or two slices and the smallest copies direct; 0 copies all direct.
-    # The kernels then see the same data, so the results are the same bytes.
-    # (The emulator runs a pinned copy only when something waits for it, so a
-    # slot reused too early shows here too.)
-    rng = np.random.default_rng(13)
-    points, numer, denom = make_problem(rng, 500, 300, 2000, 7, dtype)
-    seeds, radii, dirs, a_numer, a_denom, h = ascent_problem(14, m=60, d=7, n_a=2000, dtype=dtype)
-    inputs = (points, numer, denom, seeds, radii, dirs, a_numer, a_denom)
-    before = [a.copy() for a in inputs]
-    runs = []
-    for slot in (0, 1000, 64 << 10):
-        staging_bytes(slot)
-        lr, g = kernels.log_ratio_grad(points, numer, denom, 0.8, device="cuda")
-        res = kernels.ascend(seeds, radii, dirs, a_numer, a_denom, h, max_iter=20, device="cuda")
-        runs.append([lr, g, res.points, res.log_ratio, res.n_iter, res.converged])
-    for run in runs[1:]:
-        assert all(a.tobytes() == b.tobytes() for a, b in zip(runs[0], run))
-    assert all(np.array_equal(a, b) for a, b in zip(before, inputs))
-    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, 0.8)
-    assert ref.rel_err(runs[0][0], want_lr) <= TOL[dtype] and ref.rel_err(runs[0][1], want_g) <= TOL[dtype]
-
-
 @needs_gpu
 @pytest.mark.skipif(EMULATED, reason="the emulator runs one thread's device work at a time")
-def test_concurrent_calls_share_the_slots(staging_bytes):
-    # Calls release the GIL; each owns a stream, and the staged copies take
-    # the two pinned slots in turn. Small slots make every copy many slices.
+def test_concurrent_calls_give_the_same_bytes():
+    # Calls release the GIL and each owns a stream and its buffers.
     from concurrent.futures import ThreadPoolExecutor
 
-    staging_bytes(4096)
     rng = np.random.default_rng(15)
     problems = [make_problem(rng, 300, 400, 3000, 9, dtype) for dtype in (np.float32, np.float64) * 3]
     alone = [kernels.log_ratio_grad(*p, 0.9, device="cuda") for p in problems]
@@ -287,15 +247,6 @@ def test_concurrent_calls_share_the_slots(staging_bytes):
         together = list(pool.map(lambda p: kernels.log_ratio_grad(*p, 0.9, device="cuda"), problems * 3))
     for i, result in enumerate(together):
         assert all(a.tobytes() == b.tobytes() for a, b in zip(alone[i % len(problems)], result))
-
-
-@needs_module
-def test_staging_hook_returns_the_previous_size():
-    default = CUDA._set_staging_bytes(4096)
-    try:
-        assert default > 0 and CUDA._set_staging_bytes(0) == 4096
-    finally:
-        CUDA._set_staging_bytes(default)
 
 
 def data_bytes(n_b, n_a, d, dtype):

@@ -100,7 +100,4 @@ PYBIND11_MODULE(_cuda, m) {
         "Benchmark hook: seconds per evaluation on the device, data and candidates uploaded once");
   m.def("_set_memory_budget", &simpor::cuda::set_memory_budget,
         "Test hook: plan chunks as if only this many bytes were free (0 restores the device's figure)");
-  m.def("_set_staging_bytes", &simpor::cuda::set_staging_bytes,
-        "Tuning hook: bytes of each pinned slot that large copies are staged through (0: copy direct); "
-        "returns the previous value");
 }

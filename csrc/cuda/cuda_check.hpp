@@ -17,7 +17,6 @@
 
 #include "cuda/kde_cuda.hpp"  // CudaError, OutOfDeviceMemory
 #include "cuda/runtime.hpp"
-#include "cuda/staged_copy.hpp"
 
 namespace simpor::cuda {
 
@@ -127,12 +126,13 @@ class DeviceBuffer {
   T* get() const { return ptr_; }
   std::size_t size() const { return count_; }
 
-  // Both return when the copy is done (staged_copy.hpp).
+  // Copies from and to pageable memory (NumPy arrays), in stream order; the
+  // driver stages them itself, and a download returns when it is done.
   void upload(const T* host, std::size_t count, std::size_t offset = 0) {
-    copy_to_device(ptr_ + offset, host, count * sizeof(T), stream_);
+    if (count) check(cudaMemcpyAsync(ptr_ + offset, host, count * sizeof(T), cudaMemcpyHostToDevice, stream_), "upload");
   }
   void download(T* host, std::size_t count, std::size_t offset = 0) const {
-    copy_to_host(host, ptr_ + offset, count * sizeof(T), stream_);
+    if (count) check(cudaMemcpyAsync(host, ptr_ + offset, count * sizeof(T), cudaMemcpyDeviceToHost, stream_), "download");
   }
 
  private:

@@ -55,11 +55,8 @@ ProbeResult probe();
 std::string build_architectures();
 int runtime_version();
 
-// Test and tuning hooks. A nonzero budget replaces the device's free memory
-// in the chunking decisions (to exercise them on small inputs); the staging
-// slot size is the bytes of each of the two pinned buffers that large copies
-// go through (0: no staging), and the previous size is returned.
+// Test hook: a nonzero budget replaces the device's free memory in the
+// chunking decisions (to exercise them on small inputs).
 void set_memory_budget(std::size_t bytes);
-std::size_t set_staging_bytes(std::size_t slot_bytes);
 
 }  // namespace simpor::cuda

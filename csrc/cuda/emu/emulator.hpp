@@ -476,13 +476,11 @@ inline cudaError_t cudaMallocFromPoolAsync(void** p, std::size_t bytes, cudaMemP
   return cudaMalloc(p, bytes);
 }
 inline cudaError_t cudaFreeAsync(void* p, cudaStream_t) { return cudaFree(p); }
-constexpr unsigned cudaHostAllocPortable = 1;
-inline cudaError_t cudaHostAlloc(void** p, std::size_t bytes, unsigned) {
+inline cudaError_t cudaMallocHost(void** p, std::size_t bytes) {
   const cudaError_t e = cudaMalloc(p, bytes);
   if (e == cudaSuccess) simpor_emu::copy_queue().pinned[static_cast<unsigned char*>(*p)] = bytes;
   return e;
 }
-inline cudaError_t cudaMallocHost(void** p, std::size_t bytes) { return cudaHostAlloc(p, bytes, 0); }
 inline cudaError_t cudaFreeHost(void* p) {
   simpor_emu::drain_copies();
   simpor_emu::copy_queue().pinned.erase(static_cast<unsigned char*>(p));
