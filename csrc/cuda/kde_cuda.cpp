@@ -11,8 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "cuda/cuda_check.hpp"
+#include "cuda/device_memory.hpp"
 #include "cuda/kernels.hpp"
+#include "cuda/stream.hpp"
 #include "simpor/finite_inputs.hpp"
 
 namespace simpor::cuda {

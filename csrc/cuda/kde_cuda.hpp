@@ -4,23 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "cuda/errors.hpp"  // what these throw, besides std::invalid_argument
 #include "simpor/kde_math.hpp"
 
 namespace simpor::cuda {
-
-// A CUDA runtime failure (no driver, no device, a failed kernel): RuntimeError in Python.
-struct CudaError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Device memory exhausted; the message names the array and its size: MemoryError in Python.
-struct OutOfDeviceMemory : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // log_ratio[m] and grad[m, d] at `points` (m x d, caller's coordinates).
 template <class T>

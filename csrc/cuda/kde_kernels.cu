@@ -13,7 +13,7 @@
 #include <string>
 #include <type_traits>
 
-#include "cuda/cuda_check.hpp"
+#include "cuda/check.hpp"
 #include "cuda/kde_device.cuh"
 #include "cuda/kernels.hpp"
 #include "cuda/runtime.hpp"
