@@ -3,7 +3,8 @@ the float64 reference on one.
 
 The GPU tests skip with the reason when ``simpor_ext.cuda_available()`` is
 false. They also run, slowly, against the CPU emulation of the CUDA build
-(csrc/cuda/emu/run_tests.sh), which executes the same kernels on the CPU.
+(tests/cuda_emulator/run_tests.sh, .ci/emulator.sh), which executes the same
+kernels on the CPU.
 
 Tolerances (relative L2 error, ``reference.rel_err``): 1e-10 in float64 and
 1e-4 in float32 for log f and grad log f, against the CPU backend and against
