@@ -91,25 +91,47 @@ def test_module_surface_and_build_info():
     assert CUDA.probe() == CUDA.probe()
 
 
-@needs_module
+def _modules():
+    """Both native modules, the CUDA one where it is built."""
+    return [pytest.param(_backend._core, id="core"), pytest.param(CUDA, id="cuda", marks=needs_module)]
+
+
+@pytest.mark.parametrize("module", _modules())
+def test_modules_share_the_kernel_signatures(module):
+    # One templated definition (csrc/bindings/bind_backend.hpp) serves both.
+    for name in ("log_ratio_grad_f32", "log_ratio_grad_f64", "ascend_f32", "ascend_f64"):
+        signature = getattr(module, name).__doc__.splitlines()[0]
+        assert signature == getattr(_backend._core, name).__doc__.splitlines()[0]
+        assert re.search(r"\(points: .*, n_threads: [^,]* = 0\) -> tuple$|\(seeds: .*, n_threads: [^,]* = 0\) -> tuple$",
+                         signature), signature
+
+
+@pytest.mark.parametrize("module", _modules())
 @pytest.mark.parametrize(
     "call,message",
     [
-        (lambda c: c.log_ratio_grad_f64(np.ones((2, 3)), np.ones((4, 2)), np.ones((5, 3)), 1.0), r"numer must have shape \(n, 3\)"),
-        (lambda c: c.log_ratio_grad_f64(np.ones(3), np.ones((4, 3)), np.ones((5, 3)), 1.0), r"points must have shape"),
-        (lambda c: c.log_ratio_grad_f64(np.ones((2, 3)), np.ones((0, 3)), np.ones((5, 3)), 1.0), "numer .* is empty"),
-        (lambda c: c.log_ratio_grad_f32(np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 0.0), "bandwidth must be"),
-        (lambda c: c.log_ratio_grad_f32(np.ones((1, 1024)), np.ones((1, 1024)), np.ones((1, 1024)), 1.0),
-         "at most 1023 features, got d = 1024"),
+        (lambda c: c.log_ratio_grad_f64(np.ones((2, 3)), np.ones((4, 2)), np.ones((5, 3)), 1.0, 1), r"numer must have shape \(n, 3\)"),
+        (lambda c: c.log_ratio_grad_f64(np.ones(3), np.ones((4, 3)), np.ones((5, 3)), 1.0, 1), r"points must have shape"),
+        (lambda c: c.log_ratio_grad_f64(np.ones((2, 3)), np.ones((0, 3)), np.ones((5, 3)), 1.0, 1), "numer .* is empty"),
+        (lambda c: c.log_ratio_grad_f32(np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 0.0, 1), "bandwidth must be"),
+        (lambda c: c.log_ratio_grad_f64(np.ones((2, 0)), np.ones((4, 0)), np.ones((5, 0)), 1.0, 1), "at least one feature"),
         (lambda c: c.ascend_f64(np.ones((2, 3)), np.ones(3), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 1.0,
-                                10, 0.1, 1e-5, 2.0, "adaptive"), r"radii must have shape \(2,\)"),
+                                10, 0.1, 1e-5, 2.0, "adaptive", 1), r"radii must have shape \(2,\)"),
         (lambda c: c.ascend_f64(np.ones((2, 3)), np.ones(2), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 1.0,
-                                10, 0.1, 1e-5, 2.0, "newton"), "step_rule must be"),
+                                10, 0.1, 1e-5, 2.0, "newton", 1), "step_rule must be"),
+        (lambda c: c.ascend_f32(np.ones((2, 3)), np.ones(2), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)),
+                                np.inf, 10, 0.1, 1e-5, 2.0, "fixed", 1), "bandwidth must be"),
     ],
 )
-def test_module_checks_inputs_before_touching_the_gpu(call, message):
+def test_modules_check_inputs_before_any_work(module, call, message):
     with pytest.raises(ValueError, match=message):
-        call(CUDA)
+        call(module)
+
+
+@needs_module
+def test_cuda_module_checks_its_feature_limit():
+    with pytest.raises(ValueError, match="at most 1023 features, got d = 1024"):
+        CUDA.log_ratio_grad_f32(np.ones((1, 1024)), np.ones((1, 1024)), np.ones((1, 1024)), 1.0, 1)
 
 
 @needs_module
@@ -124,18 +146,9 @@ def test_module_raises_runtime_error_without_gpu():
 # (m, n_B, n_A, d): tiles hold 64 points; thread kernels take d + 1 <= 32 (float64)
 # or 64 (float32), the warp kernel the rest up to 1023.
 SHAPES = [
-    (1, 1, 1, 1),
-    (1, 1, 300, 2),
-    (65, 63, 129, 3),
-    (129, 200, 64, 15),
-    (257, 127, 1000, 30),
-    (33, 100, 150, 31),
-    (40, 300, 500, 32),
-    (17, 100, 150, 63),
-    (9, 120, 77, 64),
-    (5, 80, 90, 100),
-    (3, 50, 70, 300),
-    (2, 20, 30, 1000),
+    (1, 1, 1, 1), (1, 1, 300, 2), (65, 63, 129, 3), (129, 200, 64, 15),
+    (257, 127, 1000, 30), (33, 100, 150, 31), (40, 300, 500, 32), (17, 100, 150, 63),
+    (9, 120, 77, 64), (5, 80, 90, 100), (3, 50, 70, 300), (2, 20, 30, 1000),
 ]
 
 

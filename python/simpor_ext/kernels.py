@@ -138,8 +138,6 @@ def log_ratio_grad(
     points, numer, denom = _cast(dtype, points, numer, denom)
     backend = resolve_device(device)
     fn = getattr(module_for(backend), "log_ratio_grad_" + ("f32" if dtype == np.float32 else "f64"))
-    if backend == "cuda":
-        return fn(points, numer, denom, h)
     return fn(points, numer, denom, h, threads)
 
 
@@ -235,5 +233,5 @@ def ascend(
     backend = resolve_device(device)
     fn = getattr(module_for(backend), "ascend_" + ("f32" if dtype == np.float32 else "f64"))
     controls = (h, int(max_iter), float(step), float(tol), float(grow), step_rule)
-    out = fn(*arrays, *controls) if backend == "cuda" else fn(*arrays, *controls, threads)
+    out = fn(*arrays, *controls, threads)
     return AscentResult(*out)
