@@ -7,8 +7,8 @@
 # the image lacks, e.g. imbalanced-learn and skl2onnx, must already be on
 # PYTHONPATH), runs tests/test_cuda.py and tests/test_kernels.py, runs
 # bench/kernels.py --device cuda (the issue's targets), times the kernels
-# (both thread-kernel variants, the tensor-core kernel, float64, the warp
-# kernel, an ascent, calls with staged and direct copies), then runs
+# (the thread kernel at every width, float64, the warp kernel, an ascent,
+# whole calls at m = 1 to 131,072), then runs
 # compute-sanitizer memcheck and racecheck on small cases. A failing step is
 # recorded and the next one runs. Every step stops by a shared deadline
 # (GPU_CHECK_BUDGET_S, default 570 s), so the script ends in time and always
@@ -118,14 +118,15 @@ cat >"$logs/microbench.py" <<'EOF'
 import json, os, sys, time
 import numpy as np
 import simpor_ext
-from simpor_ext import _backend, kernels
+from simpor_ext import kernels
+from simpor_ext._backends import cuda
 
 root = os.environ["SIMPOR_ROOT"]
 sys.path[:0] = [os.path.join(root, "bench"), os.path.join(root, "tests")]
 from kernels import best_time  # bench/kernels.py
 from reference import rel_err as rel  # tests/reference.py
 
-cu = _backend._cuda
+cu = cuda.module()
 out = {"device_info": simpor_ext.device_info(), "cases": []}
 rng = np.random.default_rng(0)
 
@@ -137,19 +138,11 @@ def data(n, d, m, dtype, n_b=492):
     return [a.astype(dtype) for a in (pts, numer, denom)]
 
 
-DEFAULT_STAGING = cu._set_staging_bytes(0)
-cu._set_staging_bytes(DEFAULT_STAGING)
-
-
-def case(name, n, d, m, dtype, per_thread=0, tensor_cores=False, staging=DEFAULT_STAGING, repeat=5):
-    row = dict(name=name, n=n, d=d, m=m, dtype=np.dtype(dtype).name, per_thread=per_thread,
-               tensor_cores=tensor_cores, staging_bytes=staging)
+def case(name, n, d, m, dtype, repeat=5):
+    row = dict(name=name, n=n, d=d, m=m, dtype=np.dtype(dtype).name)
     try:
         pts, numer, denom = data(n, d, m, dtype)
         h = 0.5 * np.sqrt(d / 2)
-        cu._set_thread_candidates(per_thread)
-        cu._set_tensor_cores(tensor_cores)
-        cu._set_staging_bytes(staging)
         timer = cu._time_kernels_f32 if dtype == np.float32 else cu._time_kernels_f64
         row["kernel_s"] = timer(pts, numer, denom, h, repeat)
         row["call_s"] = best_time(lambda: kernels.log_ratio_grad(pts, numer, denom, h, device="cuda"), 3)
@@ -161,10 +154,6 @@ def case(name, n, d, m, dtype, per_thread=0, tensor_cores=False, staging=DEFAULT
         row["rel_err_log_ratio"], row["rel_err_grad"] = rel(lr, lr64), rel(g, g64)
     except Exception as exc:  # record and go on
         row["error"] = f"{type(exc).__name__}: {exc}"
-    finally:
-        cu._set_thread_candidates(0)
-        cu._set_tensor_cores(False)
-        cu._set_staging_bytes(DEFAULT_STAGING)
     print(json.dumps(row), flush=True)
     out["cases"].append(row)
 
@@ -192,18 +181,10 @@ def ascent_case(name, n, d, m, dtype, max_iter):
 
 
 N = 284_807
-case("f32 d30 thread x1", N, 30, 32_768, np.float32, per_thread=1)
-# Per-call cost of the copies: pinned staging (default) against direct pageable copies.
-case("f32 d30 direct copies", N, 30, 32_768, np.float32, staging=0)
+case("f32 d30 thread w32", N, 30, 32_768, np.float32)
 case("f32 d30 m=1", N, 30, 1, np.float32)
-case("f32 d30 m=1 direct copies", N, 30, 1, np.float32, staging=0)
-case("f32 d30 thread x2", N, 30, 32_768, np.float32, per_thread=2)
-case("f32 d30 tensor cores", N, 30, 32_768, np.float32, tensor_cores=True)
-case("f32 d30 tensor cores m=131072", N, 30, 131_072, np.float32, tensor_cores=True)
-case("f32 d14 tensor cores w16", N, 14, 32_768, np.float32, tensor_cores=True)
 case("f32 d14 thread w16", N, 14, 32_768, np.float32)
-case("f32 d30 default m=131072", N, 30, 131_072, np.float32)
-case("f32 d30 m=131072 direct copies", N, 30, 131_072, np.float32, staging=0)
+case("f32 d30 m=131072", N, 30, 131_072, np.float32)
 case("f64 d30", N, 30, 8_192, np.float64)
 case("f32 d2 thread w4", N, 2, 32_768, np.float32)
 case("f32 d60 thread w64", 100_000, 60, 16_384, np.float32)
@@ -216,29 +197,21 @@ with open(sys.argv[1], "w") as fh:
 sys.exit(1 if any("error" in c for c in out["cases"]) else 0)
 EOF
 
-# Before the sanitizers: its ratios decide the tensor-core and staging defaults.
+# Before the sanitizers: its figures are what the summary compares.
 run_step microbench 150 bash -c "cd /tmp && SIMPOR_ROOT='$root' $PY '$logs/microbench.py' '$out/microbench.json'"
 
 cat >"$logs/small_case.py" <<'EOF'
 """Small runs of every kernel family and code path, for compute-sanitizer."""
 import numpy as np
-from simpor_ext import _backend, kernels
+from simpor_ext import kernels
+from simpor_ext._backends import cuda
 
-cu = _backend._cuda
+cu = cuda.module()
 rng = np.random.default_rng(0)
 for dtype in (np.float32, np.float64):
     for d in (1, 3, 30, 31, 40, 100):
         p, b, a = rng.normal(size=(37, d)), rng.normal(size=(70, d)) + 0.5, rng.normal(size=(130, d))
-        for per_thread in ((1, 2) if d == 30 and dtype == np.float32 else (0,)):
-            cu._set_thread_candidates(per_thread)
-            kernels.log_ratio_grad(*(x.astype(dtype) for x in (p, b, a)), 0.3 * np.sqrt(d), device="cuda")
-        cu._set_thread_candidates(0)
-    if dtype == np.float32:  # the tensor-core kernel at widths 8, 16 and 32
-        cu._set_tensor_cores(True)
-        for d in (6, 14, 30):
-            p, b, a = rng.normal(size=(37, d)), rng.normal(size=(70, d)) + 0.5, rng.normal(size=(130, d))
-            kernels.log_ratio_grad(*(x.astype(dtype) for x in (p, b, a)), 0.3 * np.sqrt(d), device="cuda")
-        cu._set_tensor_cores(False)
+        kernels.log_ratio_grad(*(x.astype(dtype) for x in (p, b, a)), 0.3 * np.sqrt(d), device="cuda")
     m, d = 20, 5
     numer, denom = rng.normal(size=(60, d)) + 0.8, rng.normal(size=(100, d))
     u = rng.normal(size=(m, d))
@@ -252,12 +225,6 @@ for dtype in (np.float32, np.float64):
         kernels.ascend(*args, 0.6, max_iter=30, device="cuda")
     finally:
         cu._set_memory_budget(0)
-    default = cu._set_staging_bytes(1000)  # every copy in slices through both pinned slots
-    try:
-        kernels.log_ratio_grad(args[0], numer.astype(dtype), denom.astype(dtype), 0.6, device="cuda")
-        kernels.ascend(*args, 0.6, max_iter=30, device="cuda")
-    finally:
-        cu._set_staging_bytes(default)
 print("small cases done")
 EOF
 sanitize() {
@@ -302,14 +269,15 @@ for c in s.get("microbench", []):
 for r in s.get("kernels_cuda") or []:
     print("kernels.py:", {k: (f"{v:.3e}" if isinstance(v, float) else v) for k, v in r.items()})
 print("end-to-end balance:", s.get("end_to_end"))
-# The defaults these runs decide (> 1: the first is faster).
+# Against the 2026-11-27 H100 run (bench/RESULTS.md; meaningful on an H100):
+# the thread kernel's current form has not been timed on a GPU yet. A removed
+# variant (RESULTS.md names the commit that holds it, with its cases in this
+# script) is compared with "f32 d30 thread w32" of the same run.
 mb = {c["name"]: c for c in s.get("microbench", []) if c.get("call_s")}
-for a, b, key in (("f32 d30 tensor cores", "f32 d30 thread x1", "kernel_pairs_per_s"),
-                  ("f32 d14 tensor cores w16", "f32 d14 thread w16", "kernel_pairs_per_s"),
-                  ("f32 d30 thread x1", "f32 d30 direct copies", "call_pairs_per_s"),
-                  ("f32 d30 m=1", "f32 d30 m=1 direct copies", "call_pairs_per_s"),
-                  ("f32 d30 default m=131072", "f32 d30 m=131072 direct copies", "call_pairs_per_s")):
-    if a in mb and b in mb:
-        print(f"{key} {a!r} / {b!r}: {mb[a][key] / mb[b][key]:.2f}")
+H100 = {"f32 d30 thread w32": (2.88e11, 2.10e11), "f32 d30 m=131072": (2.90e11, 2.50e11), "f64 d30": (1.04e11, 8.39e10)}
+for name, (kernel, call) in H100.items():
+    if name in mb:
+        print(f"{name:20} / H100 2026-11-27: kernel {mb[name]['kernel_pairs_per_s'] / kernel:.2f}  "
+              f"call {mb[name]['call_pairs_per_s'] / call:.2f}")
 print("all steps ok:", s["all_ok"])
 EOF

@@ -9,9 +9,7 @@ across runs; absolute numbers depend on the machine and its load.
 On the GPU each side is timed twice, like with like: a whole call (NumPy
 arrays in, NumPy arrays out: uploads and copies back included) and the
 computation alone on data already on the device (our kernels timed with CUDA
-events, PyTorch on device tensors). float32 gets a second row with the opt-in
-tensor-core kernel (3xTF32; compute capability >= 8.0 and d + 2 <= 32, else
-the row repeats the default kernel) next to the same PyTorch times.
+events, PyTorch on device tensors).
 
     python bench/kernels.py                      # CPU grid n x d x dtype
     python bench/kernels.py --device cuda        # the issue's GPU problem size
@@ -23,7 +21,6 @@ import argparse
 import json
 import platform
 import time
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -100,48 +97,25 @@ def unit_rows(rng, m, d, dtype):
 
 def device_kernel_seconds(points, numer, denom, h, repeat):
     """Our kernels alone on data uploaded once (CUDA events), per evaluation."""
-    from simpor_ext import _backend
+    from simpor_ext._backends import cuda
 
-    timer = _backend._cuda._time_kernels_f32 if points.dtype == np.float32 else _backend._cuda._time_kernels_f64
+    module = cuda.module()
+    timer = module._time_kernels_f32 if points.dtype == np.float32 else module._time_kernels_f64
     return timer(points, numer, denom, h, repeat)
 
 
-@contextmanager
-def tensor_cores(on):
-    """The CUDA float32 kernel family for the block: 3xTF32 tensor cores or threads."""
-    if not on:
-        yield
-        return
-    from simpor_ext import _backend
-
-    _backend._cuda._set_tensor_cores(True)
-    try:
-        yield
-    finally:
-        _backend._cuda._set_tensor_cores(False)
-
-
-def variants(device, dtype):
-    """Kernel families to time: on the GPU in float32 also the tensor-core one."""
-    return [False, True] if device == "cuda" and np.dtype(dtype) == np.float32 else [False]
-
-
 def bench_case(device, n, d, m, dtype, repeat, baseline):
-    """One row per kernel family, each next to the same baseline times."""
+    """Our kernels next to the baseline on one problem: a row of the table."""
     rng = np.random.default_rng(n + d)
     points, numer, denom = make_data(rng, n, m, d, dtype)
     h = 0.5 * np.sqrt(d / 2)
     radii = np.full(m, 0.2, dtype)
     dirs = unit_rows(rng, m, d, dtype)
     t_call, t_device = baseline(points, numer, denom, h)
-    rows = []
-    for tc in variants(device, dtype):
-        with tensor_cores(tc):
-            row = time_ours(device, points, numer, denom, h, radii, dirs, repeat)
-        row.update(dtype=np.dtype(dtype).name, n=n, d=d, m=m, kernel="tensor cores" if tc else "default")
-        add_baseline(row, t_call, t_device)
-        rows.append(row)
-    return rows
+    row = time_ours(device, points, numer, denom, h, radii, dirs, repeat)
+    row.update(dtype=np.dtype(dtype).name, n=n, d=d, m=m)
+    add_baseline(row, t_call, t_device)
+    return row
 
 
 def time_ours(device, points, numer, denom, h, radii, dirs, repeat):
@@ -224,9 +198,9 @@ def print_table(rows, gflops):
         if v is None:
             return "-"
         return f"{v:.2f}" if key in ("speedup", "kernel_speedup", "flop_ratio_vs_matmul") else f"{v:.3e}"
-    print(f"{'dev':5} {'dtype':8} {'kernel':12} {'n':>7} {'d':>4} {'m':>6} " + " ".join(f"{h:>10}" for h, _ in cols))
+    print(f"{'dev':5} {'dtype':8} {'n':>7} {'d':>4} {'m':>6} " + " ".join(f"{h:>10}" for h, _ in cols))
     for r in rows:
-        print(f"{r['device']:5} {r['dtype']:8} {r['kernel']:12} {r['n']:>7} {r['d']:>4} {r['m']:>6} "
+        print(f"{r['device']:5} {r['dtype']:8} {r['n']:>7} {r['d']:>4} {r['m']:>6} "
               + " ".join(f"{cell(r.get(k), k):>10}" for _, k in cols))
 
 
@@ -252,14 +226,13 @@ def main(argv=None):
             for d in ds:
                 m = args.m or (32_768 if gpu else int(np.clip(2e8 / (n * d / 30), 64, 4096)))
                 before = 0.0 if gpu else matmul_gflops(args.repeat)
-                case = bench_case(args.device, n, d, m, np.dtype(dtype).type, args.repeat, baseline)
+                row = bench_case(args.device, n, d, m, np.dtype(dtype).type, args.repeat, baseline)
                 if not gpu:  # a GPU kernel next to a CPU matmul says nothing
                     # The best matmul rate measured just before and after the case: the
                     # machine's speed drifts over a grid, and noise only ever slows it.
-                    (row,) = case
                     row["matmul_gflops_f32"] = max(before, matmul_gflops(args.repeat))
                     row["flop_ratio_vs_matmul"] = row["pairs_per_s"] * 4 * d / (row["matmul_gflops_f32"] * 1e9)
-                rows += case
+                rows.append(row)
     gflops = max(r["matmul_gflops_f32"] for r in rows) if not gpu else matmul_gflops(args.repeat)
     print_table(rows, gflops)
     if gpu and not any("baseline_pairs_per_s" in r for r in rows):

@@ -3,7 +3,8 @@ the float64 reference on one.
 
 The GPU tests skip with the reason when ``simpor_ext.cuda_available()`` is
 false. They also run, slowly, against the CPU emulation of the CUDA build
-(csrc/cuda/emu/run_tests.sh), which executes the same kernels on the CPU.
+(tests/cuda_emulator/run_tests.sh, .ci/emulator.sh), which executes the same
+kernels on the CPU.
 
 Tolerances (relative L2 error, ``reference.rel_err``): 1e-10 in float64 and
 1e-4 in float32 for log f and grad log f, against the CPU backend and against
@@ -24,10 +25,11 @@ import pytest
 import reference as ref
 from problems import ascent_problem, make_problem
 import simpor_ext
-from simpor_ext import _backend, kernels
+from simpor_ext import _core, kernels
+from simpor_ext._backends import cuda as cuda_backend
 
 TOL = {np.float64: 1e-10, np.float32: 1e-4}
-CUDA = _backend._cuda  # the extension module, or None when built without CUDA
+CUDA = cuda_backend.module()  # the extension module, or None when built without CUDA
 GPU = simpor_ext.cuda_available()
 INFO = simpor_ext.device_info()
 EMULATED = GPU and any("emulator" in name for name in INFO["cuda_devices"])
@@ -90,25 +92,47 @@ def test_module_surface_and_build_info():
     assert CUDA.probe() == CUDA.probe()
 
 
-@needs_module
+def _modules():
+    """Both native modules, the CUDA one where it is built."""
+    return [pytest.param(_core, id="core"), pytest.param(CUDA, id="cuda", marks=needs_module)]
+
+
+@pytest.mark.parametrize("module", _modules())
+def test_modules_share_the_kernel_signatures(module):
+    # One templated definition (csrc/bindings/bind_backend.hpp) serves both.
+    for name in ("log_ratio_grad_f32", "log_ratio_grad_f64", "ascend_f32", "ascend_f64"):
+        signature = getattr(module, name).__doc__.splitlines()[0]
+        assert signature == getattr(_core, name).__doc__.splitlines()[0]
+        assert re.search(r"\(points: .*, n_threads: [^,]* = 0\) -> tuple$|\(seeds: .*, n_threads: [^,]* = 0\) -> tuple$",
+                         signature), signature
+
+
+@pytest.mark.parametrize("module", _modules())
 @pytest.mark.parametrize(
     "call,message",
     [
-        (lambda c: c.log_ratio_grad_f64(np.ones((2, 3)), np.ones((4, 2)), np.ones((5, 3)), 1.0), r"numer must have shape \(n, 3\)"),
-        (lambda c: c.log_ratio_grad_f64(np.ones(3), np.ones((4, 3)), np.ones((5, 3)), 1.0), r"points must have shape"),
-        (lambda c: c.log_ratio_grad_f64(np.ones((2, 3)), np.ones((0, 3)), np.ones((5, 3)), 1.0), "numer .* is empty"),
-        (lambda c: c.log_ratio_grad_f32(np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 0.0), "bandwidth must be"),
-        (lambda c: c.log_ratio_grad_f32(np.ones((1, 1024)), np.ones((1, 1024)), np.ones((1, 1024)), 1.0),
-         "at most 1023 features, got d = 1024"),
+        (lambda c: c.log_ratio_grad_f64(np.ones((2, 3)), np.ones((4, 2)), np.ones((5, 3)), 1.0, 1), r"numer must have shape \(n, 3\)"),
+        (lambda c: c.log_ratio_grad_f64(np.ones(3), np.ones((4, 3)), np.ones((5, 3)), 1.0, 1), r"points must have shape"),
+        (lambda c: c.log_ratio_grad_f64(np.ones((2, 3)), np.ones((0, 3)), np.ones((5, 3)), 1.0, 1), "numer .* is empty"),
+        (lambda c: c.log_ratio_grad_f32(np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 0.0, 1), "bandwidth must be"),
+        (lambda c: c.log_ratio_grad_f64(np.ones((2, 0)), np.ones((4, 0)), np.ones((5, 0)), 1.0, 1), "at least one feature"),
         (lambda c: c.ascend_f64(np.ones((2, 3)), np.ones(3), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 1.0,
-                                10, 0.1, 1e-5, 2.0, "adaptive"), r"radii must have shape \(2,\)"),
+                                10, 0.1, 1e-5, 2.0, "adaptive", 1), r"radii must have shape \(2,\)"),
         (lambda c: c.ascend_f64(np.ones((2, 3)), np.ones(2), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 1.0,
-                                10, 0.1, 1e-5, 2.0, "newton"), "step_rule must be"),
+                                10, 0.1, 1e-5, 2.0, "steepest", 1), "step_rule must be"),
+        (lambda c: c.ascend_f32(np.ones((2, 3)), np.ones(2), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)),
+                                np.inf, 10, 0.1, 1e-5, 2.0, "fixed", 1), "bandwidth must be"),
     ],
 )
-def test_module_checks_inputs_before_touching_the_gpu(call, message):
+def test_modules_check_inputs_before_any_work(module, call, message):
     with pytest.raises(ValueError, match=message):
-        call(CUDA)
+        call(module)
+
+
+@needs_module
+def test_cuda_module_checks_its_feature_limit():
+    with pytest.raises(ValueError, match="at most 1023 features, got d = 1024"):
+        CUDA.log_ratio_grad_f32(np.ones((1, 1024)), np.ones((1, 1024)), np.ones((1, 1024)), 1.0, 1)
 
 
 @needs_module
@@ -123,18 +147,9 @@ def test_module_raises_runtime_error_without_gpu():
 # (m, n_B, n_A, d): tiles hold 64 points; thread kernels take d + 1 <= 32 (float64)
 # or 64 (float32), the warp kernel the rest up to 1023.
 SHAPES = [
-    (1, 1, 1, 1),
-    (1, 1, 300, 2),
-    (65, 63, 129, 3),
-    (129, 200, 64, 15),
-    (257, 127, 1000, 30),
-    (33, 100, 150, 31),
-    (40, 300, 500, 32),
-    (17, 100, 150, 63),
-    (9, 120, 77, 64),
-    (5, 80, 90, 100),
-    (3, 50, 70, 300),
-    (2, 20, 30, 1000),
+    (1, 1, 1, 1), (1, 1, 300, 2), (65, 63, 129, 3), (129, 200, 64, 15),
+    (257, 127, 1000, 30), (33, 100, 150, 31), (40, 300, 500, 32), (17, 100, 150, 63),
+    (9, 120, 77, 64), (5, 80, 90, 100), (3, 50, 70, 300), (2, 20, 30, 1000),
 ]
 
 
@@ -211,10 +226,6 @@ def test_far_data_keeps_precision(dtype):
 @pytest.mark.parametrize("d", [4, 7], ids=["ones-column", "no-ones-column"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_rescales_at_every_point(d, dtype):
-    check_rescales_at_every_point(d, dtype)
-
-
-def check_rescales_at_every_point(d, dtype):
     # Data streamed nearest-last: each point outscores the previous one by far
     # more than the lazy-rescale slack, so the running sums are rescaled at
     # almost every point, and the lanes of a warp disagree about when.
@@ -239,127 +250,11 @@ def test_same_inputs_same_bytes(dtype):
 
 
 @needs_gpu
-def test_both_thread_kernel_variants_agree():
-    rng = np.random.default_rng(9)
-    points, numer, denom = make_problem(rng, 300, 400, 700, 30, np.float32)
-    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, 1.2)
-    try:
-        for per_thread in (1, 2):
-            CUDA._set_thread_candidates(per_thread)
-            lr, g = kernels.log_ratio_grad(points, numer, denom, 1.2, device="cuda")
-            assert ref.rel_err(lr, want_lr) <= 1e-4 and ref.rel_err(g, want_g) <= 1e-4, per_thread
-    finally:
-        CUDA._set_thread_candidates(0)
-
-
-# ---- the tensor-core (3xTF32) float kernel, opt-in -------------------------------
-
-
-@pytest.fixture
-def tensor_cores():
-    CUDA._set_tensor_cores(True)
-    yield
-    CUDA._set_tensor_cores(False)
-
-
-# (m, n_B, n_A, d): widths 8, 16 and 32 with the ones column; m and n not
-# multiples of the 16-candidate warp tile, the 128-candidate block or 8 points.
-MMA_SHAPES = [(1, 1, 1, 5), (37, 70, 130, 6), (129, 200, 64, 14), (150, 333, 517, 30), (17, 3, 1000, 20)]
-
-
-@needs_gpu
-@pytest.mark.parametrize("shape", MMA_SHAPES, ids=lambda s: "m%d-nb%d-na%d-d%d" % s)
-def test_tensor_core_kernel_keeps_float32_accuracy(shape, tensor_cores):
-    # The error the 3xTF32 products add: measured against the float64 reference
-    # next to the float32 kernel's own error. One TF32 product (10-bit mantissa)
-    # errs by ~1e-3 (thousands of times the float32 kernel); the split keeps the
-    # error at float32 rounding level, with room for the tensor cores' own
-    # accumulation rounding (the emulator sums in double).
-    m, n_b, n_a, d = shape
-    rng = np.random.default_rng(sum(shape))
-    points, numer, denom = make_problem(rng, m, n_b, n_a, d, np.float32)
-    h = 0.3 * np.sqrt(d)
-    lr, g = kernels.log_ratio_grad(points, numer, denom, h, device="cuda")
-    CUDA._set_tensor_cores(False)
-    lr_fp32, g_fp32 = kernels.log_ratio_grad(points, numer, denom, h, device="cuda")
-    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, h)
-    err = ref.rel_err(lr, want_lr), ref.rel_err(g, want_g)
-    err_fp32 = ref.rel_err(lr_fp32, want_lr), ref.rel_err(g_fp32, want_g)
-    assert lr.dtype == np.float32 and g.shape == (m, d)
-    assert max(err) <= TOL[np.float32], (err, err_fp32)
-    assert err[0] <= 20 * err_fp32[0] + 1e-6 and err[1] <= 20 * err_fp32[1] + 1e-6, (err, err_fp32)
-
-
-@needs_gpu
-@pytest.mark.parametrize("h", [1e-2, 1e3])
-def test_tensor_core_kernel_at_extreme_bandwidths(h, tensor_cores):
-    rng = np.random.default_rng(3)
-    points, numer, denom = make_problem(rng, 20, 150, 200, 5, np.float32)
-    lr, g = kernels.log_ratio_grad(points, numer, denom, h, device="cuda")
-    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, h)
-    assert ref.rel_err(lr, want_lr) <= 1e-4 and ref.rel_err(g, want_g) <= 1e-4
-
-
-@needs_gpu
-def test_tensor_core_kernel_rescales_at_every_point(tensor_cores):
-    check_rescales_at_every_point(6, np.float32)  # width 8 with the ones column
-
-
-@needs_gpu
-def test_tensor_core_ascent_near_the_cpus(tensor_cores):
-    seeds, radii, dirs, numer, denom, h = ascent_problem(8, m=60, d=5, dtype=np.float32)
-    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h)
-    near = np.linalg.norm(gpu.points - cpu.points, axis=1) <= 1e-2 * radii
-    assert near.mean() >= 0.8
-    assert ref.rel_err(gpu.log_ratio, ref.log_ratio(gpu.points, numer, denom, h)) <= 1e-4
-
-
-# ---- copies through the pinned staging slots ---------------------------------------
-
-
-@pytest.fixture
-def staging_bytes():
-    """The hook that sets the staging slot size; the default comes back after."""
-    default = CUDA._set_staging_bytes(0)
-    yield CUDA._set_staging_bytes
-    CUDA._set_staging_bytes(default)
-
-
-@needs_gpu
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_staged_copies_move_the_same_bytes(dtype, staging_bytes):
-    # Slots of 1000 bytes (not a multiple of a value or a row) cut every copy
-    # below into up to a hundred slices through both slots; 64 KiB slots leave
-    # one or two slices and the smallest copies direct; 0 copies all direct.
-    # The kernels then see the same data, so the results are the same bytes.
-    # (The emulator runs a pinned copy only when something waits for it, so a
-    # slot reused too early shows here too.)
-    rng = np.random.default_rng(13)
-    points, numer, denom = make_problem(rng, 500, 300, 2000, 7, dtype)
-    seeds, radii, dirs, a_numer, a_denom, h = ascent_problem(14, m=60, d=7, n_a=2000, dtype=dtype)
-    inputs = (points, numer, denom, seeds, radii, dirs, a_numer, a_denom)
-    before = [a.copy() for a in inputs]
-    runs = []
-    for slot in (0, 1000, 64 << 10):
-        staging_bytes(slot)
-        lr, g = kernels.log_ratio_grad(points, numer, denom, 0.8, device="cuda")
-        res = kernels.ascend(seeds, radii, dirs, a_numer, a_denom, h, max_iter=20, device="cuda")
-        runs.append([lr, g, res.points, res.log_ratio, res.n_iter, res.converged])
-    for run in runs[1:]:
-        assert all(a.tobytes() == b.tobytes() for a, b in zip(runs[0], run))
-    assert all(np.array_equal(a, b) for a, b in zip(before, inputs))
-    want_lr, want_g = ref.log_ratio_grad(points, numer, denom, 0.8)
-    assert ref.rel_err(runs[0][0], want_lr) <= TOL[dtype] and ref.rel_err(runs[0][1], want_g) <= TOL[dtype]
-
-
-@needs_gpu
 @pytest.mark.skipif(EMULATED, reason="the emulator runs one thread's device work at a time")
-def test_concurrent_calls_share_the_slots(staging_bytes):
-    # Calls release the GIL; each owns a stream, and the staged copies take
-    # the two pinned slots in turn. Small slots make every copy many slices.
+def test_concurrent_calls_give_the_same_bytes():
+    # Calls release the GIL and each owns a stream and its buffers.
     from concurrent.futures import ThreadPoolExecutor
 
-    staging_bytes(4096)
     rng = np.random.default_rng(15)
     problems = [make_problem(rng, 300, 400, 3000, 9, dtype) for dtype in (np.float32, np.float64) * 3]
     alone = [kernels.log_ratio_grad(*p, 0.9, device="cuda") for p in problems]
@@ -367,15 +262,6 @@ def test_concurrent_calls_share_the_slots(staging_bytes):
         together = list(pool.map(lambda p: kernels.log_ratio_grad(*p, 0.9, device="cuda"), problems * 3))
     for i, result in enumerate(together):
         assert all(a.tobytes() == b.tobytes() for a, b in zip(alone[i % len(problems)], result))
-
-
-@needs_module
-def test_staging_hook_returns_the_previous_size():
-    default = CUDA._set_staging_bytes(4096)
-    try:
-        assert default > 0 and CUDA._set_staging_bytes(0) == 4096
-    finally:
-        CUDA._set_staging_bytes(default)
 
 
 def data_bytes(n_b, n_a, d, dtype):

@@ -1,4 +1,4 @@
-// Array conversion and shape checks shared by the _core and _cuda bindings.
+// Array conversion and shape checks of the bindings (bind_backend.hpp).
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -49,54 +49,5 @@ inline StepParams step_params(long long max_iter, double step, std::optional<dou
     throw py::value_error(e.what());
   }
 }
-
-// The validated sizes of a call: m candidates or seeds, d features, n points per class.
-struct CallShape {
-  index_t m, d, n_numer, n_denom;
-};
-
-// Checks the arrays of a log_ratio_grad call, runs `check(shape)` with the GIL
-// held (backend-specific limits), then `run(shape, log_ratio, grad)` without it.
-template <class T, class Check, class Run>
-py::tuple log_ratio_grad_call(const carray<T>& points, const carray<T>& numer, const carray<T>& denom, Check check,
-                              Run run) {
-  const index_t d = points.ndim() == 2 ? points.shape(1) : -1;
-  const index_t m = check_matrix(points, "points", -1, -1);
-  check_sets(numer, denom, d);
-  const CallShape shape{m, d, numer.shape(0), denom.shape(0)};
-  check(shape);
-  carray<T> log_ratio(m);
-  carray<T> grad({m, d});
-  {
-    py::gil_scoped_release release;
-    run(shape, log_ratio.mutable_data(), grad.mutable_data());
-  }
-  return py::make_tuple(log_ratio, grad);
-}
-
-// The same for an ascend call: run(shape, points, log_ratio, n_iter, converged).
-template <class T, class Check, class Run>
-py::tuple ascend_call(const carray<T>& seeds, const carray<T>& radii, const carray<T>& directions,
-                      const carray<T>& numer, const carray<T>& denom, Check check, Run run) {
-  const index_t d = seeds.ndim() == 2 ? seeds.shape(1) : -1;
-  const index_t m = check_matrix(seeds, "seeds", -1, -1);
-  check_vector(radii, "radii", m);
-  check_matrix(directions, "directions", m, d);
-  check_sets(numer, denom, d);
-  const CallShape shape{m, d, numer.shape(0), denom.shape(0)};
-  check(shape);
-  carray<T> points({m, d});
-  carray<T> log_ratio(m);
-  py::array_t<std::int32_t> n_iter(m);
-  py::array_t<bool> converged(m);
-  {
-    py::gil_scoped_release release;
-    run(shape, points.mutable_data(), log_ratio.mutable_data(), n_iter.mutable_data(),
-        reinterpret_cast<std::uint8_t*>(converged.mutable_data()));
-  }
-  return py::make_tuple(points, log_ratio, n_iter, converged);
-}
-
-inline void no_extra_checks(const CallShape&) {}
 
 }  // namespace simpor::bind

@@ -1,61 +1,51 @@
 // _core: the CPU backend (always built).
-#include <pybind11/stl.h>
-
-#include "bindings/arrays.hpp"
+#include "bindings/bind_backend.hpp"
 #include "cpu/ascent_cpu.hpp"
 #include "cpu/threads.hpp"
 
 namespace simpor::bind {
 namespace {
 
-template <class T>
-py::tuple log_ratio_grad(carray<T> points, carray<T> numer, carray<T> denom, double bandwidth, int n_threads) {
-  return log_ratio_grad_call(points, numer, denom, no_extra_checks, [&](const CallShape& s, T* lr, T* grad) {
-    const auto pb =
-        cpu::make_problem(numer.data(), s.n_numer, denom.data(), s.n_denom, int(s.d), bandwidth, n_threads);
-    cpu::evaluate(pb, points.data(), s.m, lr, grad, n_threads);
-  });
-}
+struct CpuBackend {
+  static constexpr const char* threads_doc = "CPU threads (<= 0: OpenMP's default); results do not depend on it";
 
-template <class T>
-py::tuple ascend(carray<T> seeds, carray<T> radii, carray<T> directions, carray<T> numer, carray<T> denom,
-                 double bandwidth, long long max_iter, double step, std::optional<double> tol, double grow,
-                 const std::string& rule,
-                 int n_threads) {
-  const StepParams params = step_params(max_iter, step, tol, grow, rule);
-  return ascend_call(seeds, radii, directions, numer, denom, no_extra_checks,
-                     [&](const CallShape& s, T* points, T* lr, std::int32_t* n_iter, std::uint8_t* converged) {
-                       const auto pb = cpu::make_problem(numer.data(), s.n_numer, denom.data(), s.n_denom,
-                                                         int(s.d), bandwidth, n_threads);
-                       cpu::ascend(pb, seeds.data(), radii.data(), directions.data(), s.m, params, n_threads,
-                                   points, lr, n_iter, converged);
-                     });
-}
+  static void check_features(index_t) {}
 
-py::dict build_info() {
-  py::dict info;
-#ifdef _OPENMP
-  info["openmp"] = true;
-#else
-  info["openmp"] = false;
-#endif
-  info["max_threads"] = cpu::resolve_threads(0);
+  template <class T>
+  static void log_ratio_grad(const Data<T>& c, const T* points, index_t m, T* log_ratio, T* grad) {
+    const auto pb = cpu::make_problem(c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, c.n_threads);
+    cpu::evaluate(pb, points, m, log_ratio, grad, c.n_threads);
+  }
+
+  template <class T>
+  static void ascend(const Data<T>& c, const T* seeds, const T* radii, const T* directions, index_t m,
+                     const StepParams& params, T* points, T* log_ratio, std::int32_t* n_iter,
+                     std::uint8_t* converged) {
+    const auto pb = cpu::make_problem(c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, c.n_threads);
+    cpu::ascend(pb, seeds, radii, directions, m, params, c.n_threads, points, log_ratio, n_iter, converged);
+  }
+};
+
+const char* simd_level() {
   __builtin_cpu_init();
-  info["simd"] = __builtin_cpu_supports("avx512f") ? "avx512" : __builtin_cpu_supports("avx2") ? "avx2" : "generic";
-  return info;
+  return __builtin_cpu_supports("avx512f") ? "avx512" : __builtin_cpu_supports("avx2") ? "avx2" : "generic";
 }
+
+#ifdef _OPENMP
+constexpr bool kOpenMP = true;
+#else
+constexpr bool kOpenMP = false;
+#endif
 
 }  // namespace
 }  // namespace simpor::bind
 
 PYBIND11_MODULE(_core, m) {
   using namespace simpor::bind;
+  using namespace pybind11::literals;
   m.doc() = "simpor_ext CPU kernels (C++17, OpenMP)";
-  m.def("log_ratio_grad_f32", &log_ratio_grad<float>);
-  m.def("log_ratio_grad_f64", &log_ratio_grad<double>);
-  m.def("ascend_f32", &ascend<float>);
-  m.def("ascend_f64", &ascend<double>);
-  m.def("build_info", &build_info);
-  m.attr("STEP_RULES") = py::tuple(py::cast(std::vector<std::string>(std::begin(simpor::kStepRuleNames),
-                                                                     std::end(simpor::kStepRuleNames))));
+  def_kernels<CpuBackend>(m);
+  m.def("build_info", [] {
+    return py::dict("openmp"_a = kOpenMP, "max_threads"_a = simpor::cpu::resolve_threads(0), "simd"_a = simd_level());
+  });
 }

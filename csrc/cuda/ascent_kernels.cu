@@ -5,7 +5,7 @@
 // Seeds that retire are simply not appended to the next round's trial list
 // (an atomic append: the list order varies, but no seed's arithmetic depends
 // on its position), so later rounds cost only what is still active.
-#include "cuda/cuda_check.hpp"
+#include "cuda/check.hpp"
 #include "cuda/kernels.hpp"
 #include "cuda/runtime.hpp"
 

@@ -11,16 +11,15 @@
 #include <utility>
 #include <vector>
 
-#include "cuda/cuda_check.hpp"
+#include "cuda/device_memory.hpp"
 #include "cuda/kernels.hpp"
+#include "cuda/stream.hpp"
 #include "simpor/finite_inputs.hpp"
 
 namespace simpor::cuda {
 namespace {
 
 std::atomic<std::size_t> g_memory_budget{0};
-std::atomic<int> g_thread_candidates{0};
-std::atomic<bool> g_tensor_cores{false};
 
 constexpr double kLog2e = 1.44269504088896340736;
 constexpr int kMaxSegments = 4096;  // grid.y limit is 65535
@@ -54,14 +53,6 @@ std::size_t available_bytes() {
   return free_b > reserve ? free_b - reserve : 0;
 }
 
-// mma.sync on TF32 needs compute capability 8.0.
-bool tf32_mma_supported() {
-  int device = 0, major = 0;
-  check(cudaGetDevice(&device), "cudaGetDevice");
-  check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device), "cudaDeviceGetAttribute");
-  return major >= 8;
-}
-
 // What upload_problem checks on the way, for calls with nothing to upload.
 template <class T>
 void require_finite_host(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d) {
@@ -84,8 +75,7 @@ Problem<T> upload_problem(const T* numer, index_t n_numer, const T* denom, index
                           std::size_t available, cudaStream_t stream) {
   Problem<T> pb;
   pb.d = d;
-  pb.layout = choose_layout(d, std::is_same<T, float>::value,
-                            Tuning{g_thread_candidates.load(), g_tensor_cores.load() && tf32_mma_supported()});
+  pb.layout = choose_layout(d, std::is_same<T, float>::value);
   if (pb.layout.width == 0)
     throw std::invalid_argument("the CUDA backend takes at most " + std::to_string(kMaxFeatures) +
                                 " features, got d = " + std::to_string(d) + "; use device='cpu'");
@@ -368,13 +358,6 @@ double time_kernels(const T* points, index_t m, const T* numer, index_t n_numer,
 int max_features() { return kMaxFeatures; }
 
 void set_memory_budget(std::size_t bytes) { g_memory_budget = bytes; }
-
-void set_thread_candidates(int per_thread) {
-  if (per_thread < 0 || per_thread > 2) throw std::invalid_argument("candidates per thread must be 0, 1 or 2");
-  g_thread_candidates = per_thread;
-}
-
-void set_tensor_cores(bool on) { g_tensor_cores = on; }
 
 template void log_ratio_grad(const float*, index_t, const float*, index_t, const float*, index_t, int, double,
                              float*, float*);

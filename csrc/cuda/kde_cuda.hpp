@@ -4,23 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "cuda/errors.hpp"  // what these throw, besides std::invalid_argument
 #include "simpor/ascent_step.hpp"
 
 namespace simpor::cuda {
-
-// A CUDA runtime failure (no driver, no device, a failed kernel): RuntimeError in Python.
-struct CudaError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Device memory exhausted; the message names the array and its size: MemoryError in Python.
-struct OutOfDeviceMemory : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // log_ratio[m] and grad[m, d] at `points` (m x d, caller's coordinates).
 template <class T>
@@ -55,16 +45,8 @@ ProbeResult probe();
 std::string build_architectures();
 int runtime_version();
 
-// Test and tuning hooks. A nonzero budget replaces the device's free memory
-// in the chunking decisions (to exercise them on small inputs); 1 or 2 forces
-// the candidates per thread of the width-32 float kernel (0: default);
-// tensor cores select the 3xTF32 float kernel where it applies (compute
-// capability >= 8.0, d + 2 <= 32); the staging slot size is the bytes of
-// each of the two pinned buffers that large copies go through (0: no
-// staging), and the previous size is returned.
+// Test hook: a nonzero budget replaces the device's free memory in the
+// chunking decisions (to exercise them on small inputs).
 void set_memory_budget(std::size_t bytes);
-void set_thread_candidates(int per_thread);
-void set_tensor_cores(bool on);
-std::size_t set_staging_bytes(std::size_t slot_bytes);
 
 }  // namespace simpor::cuda

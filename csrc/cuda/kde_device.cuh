@@ -1,6 +1,6 @@
-// Device helpers shared by the streaming kernels (kde_kernels.cu,
-// kde_mma_kernels.cu): weights, segments of the data, staging, candidates and
-// their partial-sum rows. Included by .cu files only.
+// Device helpers of the streaming kernels (kde_kernels.cu): weights, segments
+// of the data, staging, candidates and their partial-sum rows. Included by .cu
+// files only.
 #pragma once
 
 #include <cmath>
@@ -29,7 +29,7 @@ __device__ __forceinline__ double exp2_fast(double v) { return exp2(v); }
 // sums -- a branch -- is rare (flash-attention's lazy rescaling).
 constexpr float kSlack = 8.0f;
 
-// The float running sums of the thread and tensor-core paths span this many
+// The float running sums of the thread path span this many
 // chunks (256 points, each weight <= 2^kSlack) before they are added to the
 // float64 sums.
 constexpr int kFlushChunks = 4;

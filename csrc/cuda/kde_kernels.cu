@@ -13,7 +13,7 @@
 #include <string>
 #include <type_traits>
 
-#include "cuda/cuda_check.hpp"
+#include "cuda/check.hpp"
 #include "cuda/kde_device.cuh"
 #include "cuda/kernels.hpp"
 #include "cuda/runtime.hpp"
@@ -45,7 +45,7 @@ __device__ __forceinline__ void load_row(const double* src, double (&c)[W]) {
   }
 }
 
-// ---- thread path: one thread per TM candidates, W <= 64 ----------------------
+// ---- thread path: one thread per candidate, W <= 64 ---------------------------
 
 // x.c - bias + offset for a packed row c. Two FMA chains halve the latency;
 // they start from the offset (minus the reference score) and -bias, so neither
@@ -65,34 +65,27 @@ __device__ __forceinline__ T relative_score(const T (&x)[W], const T (&c)[W], T 
 // into float64 sums in shared memory, as KeOps' dtype_acc does. With the ones
 // column (ONES) the sum of the weights is acc[W - 2]; the bias column's
 // weighted sum is never formed.
-template <class T, int W, int TM, int BLOCK, bool ONES>
+template <class T, int W, int BLOCK, bool ONES>
 __global__ void __launch_bounds__(BLOCK) partials_thread(const EvalArgs<T> a) {
   SIMPOR_DYNAMIC_SHARED(smem);
   T* tile = reinterpret_cast<T*>(smem);                                        // kChunk x W
-  double* flushed = reinterpret_cast<double*>(smem + kChunk * W * sizeof(T));  // [TM * W][BLOCK]
+  double* flushed = reinterpret_cast<double*>(smem + kChunk * W * sizeof(T));  // [W][BLOCK]
   constexpr int kSums = W - 1;  // weighted sums kept: every column but the bias
 
   const int count = candidate_count(a);
-  const int base = blockIdx.x * (BLOCK * TM);
+  const int base = blockIdx.x * BLOCK;
   if (base >= count) return;  // whole block idle: uniform exit before any barrier
   const Segment<T> seg = segment_of(a, blockIdx.y);
-  const int tid = threadIdx.x;
+  const int tid = threadIdx.x, i = base + tid;
 
-  T x[TM][W], acc[TM][kSums], tile_sum[TM], neg_ref[TM];  // neg_ref: minus the reference score
-  double sum[TM];
+  T x[W], acc[kSums], tile_sum = T(0), neg_ref = T(INFINITY);  // neg_ref: minus the reference score
+  double sum = 0.0;
 #pragma unroll
-  for (int t = 0; t < TM; ++t) {
-    const int i = base + t * BLOCK + tid;
+  for (int k = 0; k < W; ++k) x[k] = i < count ? candidate_value(a, i, k, W) : T(0);
 #pragma unroll
-    for (int k = 0; k < W; ++k) x[t][k] = i < count ? candidate_value(a, i, k, W) : T(0);
-#pragma unroll
-    for (int k = 0; k < kSums; ++k) {
-      acc[t][k] = T(0);
-      flushed[(t * W + k) * BLOCK + tid] = 0.0;
-    }
-    tile_sum[t] = T(0);
-    neg_ref[t] = T(INFINITY);
-    sum[t] = 0.0;
+  for (int k = 0; k < kSums; ++k) {
+    acc[k] = T(0);
+    flushed[k * BLOCK + tid] = 0.0;
   }
 
   for (int chunk = seg.first; chunk < seg.last; ++chunk) {
@@ -103,54 +96,44 @@ __global__ void __launch_bounds__(BLOCK) partials_thread(const EvalArgs<T> a) {
     for (int j = 0; j < kChunk; ++j) {
       T c[W];
       load_row<W>(tile + j * W, c);
+      T s = relative_score<T, W, ONES>(x, c, neg_ref);
+      const bool up = s > T(kSlack);  // also the first point: neg_ref = inf gives s = inf
+      // The warp rescales together (lanes not concerned scale by 1): a
+      // uniform branch needs no reconvergence, and rescales are rare.
+      if (__any_sync(0xffffffffu, up)) {
+        // The reference becomes this point's own score, recomputed without
+        // the old reference (which may be -inf or far below).
+        const T score = relative_score<T, W, ONES>(x, c, T(0));
+        const T f = up ? exp2_fast(-(neg_ref + score)) : T(1);  // 0 for the first point
+        tile_sum *= f;
+        sum *= double(f);
 #pragma unroll
-      for (int t = 0; t < TM; ++t) {
-        T s = relative_score<T, W, ONES>(x[t], c, neg_ref[t]);
-        const bool up = s > T(kSlack);  // also the first point: neg_ref = inf gives s = inf
-        // The warp rescales together (lanes not concerned scale by 1): a
-        // uniform branch needs no reconvergence, and rescales are rare.
-        if (__any_sync(0xffffffffu, up)) {
-          // The reference becomes this point's own score, recomputed without
-          // the old reference (which may be -inf or far below).
-          const T score = relative_score<T, W, ONES>(x[t], c, T(0));
-          const T f = up ? exp2_fast(-(neg_ref[t] + score)) : T(1);  // 0 for the first point
-          tile_sum[t] *= f;
-          sum[t] *= double(f);
-#pragma unroll
-          for (int k = 0; k < kSums; ++k) {
-            acc[t][k] *= f;
-            flushed[(t * W + k) * BLOCK + tid] *= double(f);
-          }
-          if (up) neg_ref[t] = -score, s = T(0);
+        for (int k = 0; k < kSums; ++k) {
+          acc[k] *= f;
+          flushed[k * BLOCK + tid] *= double(f);
         }
-        const T w = exp2_fast(s);
-        if (!ONES) tile_sum[t] += w;
-#pragma unroll
-        for (int k = 0; k < kSums; ++k) acc[t][k] = fma(w, c[k], acc[t][k]);
+        if (up) neg_ref = -score, s = T(0);
       }
+      const T w = exp2_fast(s);
+      if (!ONES) tile_sum += w;
+#pragma unroll
+      for (int k = 0; k < kSums; ++k) acc[k] = fma(w, c[k], acc[k]);
     }
     if (!seg.flush_after(chunk)) continue;
+    sum += double(tile_sum);
+    tile_sum = T(0);
 #pragma unroll
-    for (int t = 0; t < TM; ++t) {
-      sum[t] += double(tile_sum[t]);
-      tile_sum[t] = T(0);
-#pragma unroll
-      for (int k = 0; k < kSums; ++k) {
-        flushed[(t * W + k) * BLOCK + tid] += double(acc[t][k]);
-        acc[t][k] = T(0);
-      }
+    for (int k = 0; k < kSums; ++k) {
+      flushed[k * BLOCK + tid] += double(acc[k]);
+      acc[k] = T(0);
     }
   }
 
-#pragma unroll
-  for (int t = 0; t < TM; ++t) {
-    const int i = base + t * BLOCK + tid;
-    if (i >= count) continue;
-    double* out = partial_row(a, blockIdx.y, i);
-    out[0] = -double(neg_ref[t]);
-    out[1] = ONES ? flushed[(t * W + W - 2) * BLOCK + tid] : sum[t];
-    for (int k = 0; k < a.d; ++k) out[2 + k] = flushed[(t * W + k) * BLOCK + tid];
-  }
+  if (i >= count) return;
+  double* out = partial_row(a, blockIdx.y, i);
+  out[0] = -double(neg_ref);
+  out[1] = ONES ? flushed[(W - 2) * BLOCK + tid] : sum;
+  for (int k = 0; k < a.d; ++k) out[2 + k] = flushed[k * BLOCK + tid];
 }
 
 // ---- warp path: one warp per candidate, W = 32 K up to kMaxWidth -------------
@@ -292,21 +275,17 @@ __global__ void merge_segments(const EvalArgs<T> a) {
 
 // ---- dispatch ----------------------------------------------------------------
 
-// Calls thread(kernel, width, tm, block) with the thread-path kernel for `l`.
+// Calls thread(kernel, width, block) with the thread-path kernel for `l`.
 template <class T, bool ONES, class F>
 void thread_widths(const Layout& l, F&& thread) {
   constexpr bool single = std::is_same<T, float>::value;
   switch (l.width) {
-    case 4: return thread(partials_thread<T, 4, 1, 128, ONES>, 4, 1, 128);
-    case 8: return thread(partials_thread<T, 8, 1, 128, ONES>, 8, 1, 128);
-    case 16: return thread(partials_thread<T, 16, 1, 128, ONES>, 16, 1, 128);
-    case 32:
-      if constexpr (single) {
-        if (l.tm == 2) return thread(partials_thread<T, 32, 2, 64, ONES>, 32, 2, 64);
-      }
-      return thread(partials_thread<T, 32, 1, 128, ONES>, 32, 1, 128);
+    case 4: return thread(partials_thread<T, 4, 128, ONES>, 4, 128);
+    case 8: return thread(partials_thread<T, 8, 128, ONES>, 8, 128);
+    case 16: return thread(partials_thread<T, 16, 128, ONES>, 16, 128);
+    case 32: return thread(partials_thread<T, 32, 128, ONES>, 32, 128);
     case 64:
-      if constexpr (single) return thread(partials_thread<T, 64, 1, 64, ONES>, 64, 1, 64);
+      if constexpr (single) return thread(partials_thread<T, 64, 64, ONES>, 64, 64);
       break;
   }
   throw std::logic_error("simpor_ext: no CUDA thread kernel for packed width " + std::to_string(l.width));
@@ -317,9 +296,9 @@ template <class T, class F>
 void with_partials_kernel(const Layout& l, F&& f) {
   using Args = EvalArgs<T>;
   constexpr bool single = std::is_same<T, float>::value;
-  auto thread = [&](auto kernel, int w, int tm, int block) {
+  auto thread = [&](auto kernel, int w, int block) {
     f(static_cast<void (*)(Args)>(kernel), block,
-      std::size_t(kChunk) * w * sizeof(T) + std::size_t(block) * tm * w * sizeof(double));
+      std::size_t(kChunk) * w * sizeof(T) + std::size_t(block) * w * sizeof(double));
   };
   auto warp = [&](auto kernel, int w) {
     f(static_cast<void (*)(Args)>(kernel), kWarps * 32,
@@ -346,19 +325,14 @@ void with_partials_kernel(const Layout& l, F&& f) {
 template <class T>
 void launch_evaluate(const EvalArgs<T>& a, const Layout& l, cudaStream_t stream) {
   if (a.m <= 0) return;
-  const int cands = l.mma ? l.block / 2 : l.warp ? l.block / 32 : l.block * l.tm;
+  const int cands = l.warp ? l.block / 32 : l.block;
   if (cands != l.cands_per_block) throw std::logic_error("simpor_ext: inconsistent CUDA layout");
   const dim3 grid((a.m + l.cands_per_block - 1) / l.cands_per_block, a.seg_numer + a.seg_denom);
-  if (l.mma) {
-    if constexpr (!std::is_same<T, float>::value) throw std::logic_error("simpor_ext: the tensor-core path is float only");
-    else launch_partials_mma(a, l, grid, stream);
-  } else {
-    with_partials_kernel<T>(l, [&](auto kernel, int threads, std::size_t smem) {
-      if (threads != l.block) throw std::logic_error("simpor_ext: CUDA block size mismatch");
-      SIMPOR_LAUNCH(kernel, grid, threads, smem, stream, a);
-    });
-    check_launch("the partials kernel");
-  }
+  with_partials_kernel<T>(l, [&](auto kernel, int threads, std::size_t smem) {
+    if (threads != l.block) throw std::logic_error("simpor_ext: CUDA block size mismatch");
+    SIMPOR_LAUNCH(kernel, grid, threads, smem, stream, a);
+  });
+  check_launch("the partials kernel");
   constexpr int kMergeThreads = 128;
   SIMPOR_LAUNCH(merge_segments<T>, (a.m + kMergeThreads - 1) / kMergeThreads, kMergeThreads, 0, stream, a);
   check_launch("the merge kernel");
@@ -366,9 +340,6 @@ void launch_evaluate(const EvalArgs<T>& a, const Layout& l, cudaStream_t stream)
 
 template <class T>
 int resident_blocks(const Layout& l) {
-  if constexpr (std::is_same<T, float>::value) {
-    if (l.mma) return resident_blocks_mma(l);
-  }
   int blocks = 0;
   with_partials_kernel<T>(l, [&](auto kernel, int threads, std::size_t smem) {
     check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, smem), "occupancy query");

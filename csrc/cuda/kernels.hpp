@@ -24,34 +24,18 @@ constexpr int kMaxFeatures = kMaxWidth - 1;
 // Rows per block of the first pass of the (deterministic) centre reduction.
 constexpr int kCentreRowsPerBlock = 1024;
 
-// Candidates per thread (1 or 2) for the one-thread-per-candidate kernels
-// that have a 2-candidate variant; 0 picks the default. `tensor_cores`: the
-// float tensor-core (3xTF32) kernel where it applies (opt-in; the device must
-// have compute capability >= 8.0).
-struct Tuning {
-  int thread_candidates = 0;
-  bool tensor_cores = false;
-};
-
-// Tensor-core path: warps per block, each holding 16 candidates (one m16 tile).
-constexpr int kMmaWarps = 8;
-
 // Which kernel family evaluates a problem of d features.
 //   thread path: width = pow2 >= d + 1 in {4..32} (float: up to 64); one
-//     thread holds `tm` candidates, all threads stream the same data points
+//     thread holds one candidate, all threads stream the same data points
 //     (shared-memory broadcast), x and the running sums live in registers.
 //   warp path: width = 32 * pow2 up to kMaxWidth; one warp per candidate, each
 //     lane holds width / 32 features, scores reduced with shuffles.
-//   tensor-core path (float, widths 8 to 32 with the ones column, opt-in): a
-//     warp holds 16 candidates; scores and weighted sums are 3xTF32 mma.sync.
 struct Layout {
   int width = 0;            // packed row length (features + bias, padded)
   bool warp = false;        // warp path
-  int tm = 1;               // candidates per thread (thread path)
   int block = 128;          // threads per block
   int cands_per_block = 0;  // candidates per block
   bool ones = false;        // packed rows carry the ones column
-  bool mma = false;         // tensor-core path
 };
 
 SIMPOR_HD constexpr bool has_ones_column(int d, int width) { return d + 2 <= width; }
@@ -63,19 +47,15 @@ inline int next_pow2(int v) {
 }
 
 // Returns a Layout with width 0 when d is too large.
-inline Layout choose_layout(int d, bool single, Tuning tuning = {}) {
+inline Layout choose_layout(int d, bool single) {
   Layout l;
   const int need = d + 1;
   if (need > kMaxWidth) return l;
   const int thread_max = single ? 64 : 32;
   if (need <= thread_max) {
     l.width = next_pow2(need < 4 ? 4 : need);
-    // Two candidates per thread halve the shared-memory loads per FMA but need
-    // 248 registers; on an H100 one candidate per thread measured 8% faster
-    // (2.88e11 vs 2.67e11 pairs/s, d = 30), so two is opt-in (float, width 32).
-    l.tm = (single && l.width == 32 && tuning.thread_candidates == 2) ? 2 : 1;
-    l.block = l.width * l.tm <= 32 ? 128 : 64;
-    l.cands_per_block = l.block * l.tm;
+    l.block = l.width <= 32 ? 128 : 64;
+    l.cands_per_block = l.block;
   } else {
     l.width = 32 * next_pow2((need + 31) / 32);
     l.warp = true;
@@ -83,12 +63,6 @@ inline Layout choose_layout(int d, bool single, Tuning tuning = {}) {
     l.cands_per_block = l.block / 32;
   }
   l.ones = has_ones_column(d, l.width);
-  if (tuning.tensor_cores && single && !l.warp && l.ones && l.width >= 8 && l.width <= 32) {
-    l.mma = true;
-    l.tm = 1;
-    l.block = kMmaWarps * 32;
-    l.cands_per_block = kMmaWarps * 16;
-  }
   return l;
 }
 
@@ -112,11 +86,6 @@ struct EvalArgs {
 // segments into log f and grad log f. Asynchronous on `stream`.
 template <class T>
 void launch_evaluate(const EvalArgs<T>& args, const Layout& layout, cudaStream_t stream);
-
-// The tensor-core partials kernel (kde_mma_kernels.cu) on `grid`, and its
-// resident blocks per multiprocessor, for a layout with `mma` set.
-void launch_partials_mma(const EvalArgs<float>& args, const Layout& layout, dim3 grid, cudaStream_t stream);
-int resident_blocks_mma(const Layout& layout);
 
 // Resident blocks per multiprocessor of the partials kernel for `layout`.
 template <class T>

@@ -1,7 +1,7 @@
 // Device-side preparation of the data: the centre of numer and denom, and the
 // packed rows the streaming kernels read (see pack layout in kernels.hpp).
 // Done on the GPU so a call costs the host one plain copy of each class.
-#include "cuda/cuda_check.hpp"
+#include "cuda/check.hpp"
 #include "cuda/kernels.hpp"
 #include "cuda/runtime.hpp"
 

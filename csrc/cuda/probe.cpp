@@ -1,5 +1,5 @@
 // Can this process use a GPU, and if not, why not (host C++).
-#include "cuda/cuda_check.hpp"
+#include "cuda/check.hpp"
 #include "cuda/kde_cuda.hpp"
 #include "cuda/kernels.hpp"
 

@@ -1,45 +1,17 @@
-// Error handling and device memory for the CUDA backend (host C++, no kernels).
-//
-// Every runtime call goes through `check`, which turns a failure into an
-// exception naming the call; allocations go through DeviceBuffer, whose
-// failure names the array and its size. The bindings map OutOfDeviceMemory to
-// Python's MemoryError and CudaError to RuntimeError.
+// Device memory (host C++): this library's stream-ordered pool and
+// DeviceBuffer, whose allocation failure names the array and its size.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <mutex>
-#include <stdexcept>
 #include <string>
 #include <utility>
-#include <vector>
 
-#include "cuda/kde_cuda.hpp"  // CudaError, OutOfDeviceMemory
-#include "cuda/runtime.hpp"
-#include "cuda/staged_copy.hpp"
+#include "cuda/check.hpp"
 
 namespace simpor::cuda {
-
-inline std::string error_text(cudaError_t e) {
-  return std::string(cudaGetErrorName(e)) + " (" + std::to_string(int(e)) + "): " + cudaGetErrorString(e);
-}
-
-inline std::string mib(std::size_t bytes) {
-  return std::to_string((bytes + (std::size_t(1) << 20) - 1) >> 20) + " MiB";
-}
-
-inline void check(cudaError_t e, const char* what) {
-  if (e == cudaSuccess) return;
-  if (e == cudaErrorMemoryAllocation) {
-    cudaGetLastError();  // clear the (non-sticky) error so later calls work
-    throw OutOfDeviceMemory(std::string("CUDA out of memory in ") + what);
-  }
-  throw CudaError(std::string("CUDA error in ") + what + ": " + error_text(e));
-}
-
-// Checks a kernel launch (configuration errors) without synchronising.
-inline void check_launch(const char* kernel) { check(cudaGetLastError(), kernel); }
 
 // This library's memory pool on the current device, or null where the device
 // has no stream-ordered allocator. Freed blocks stay cached (up to
@@ -127,12 +99,13 @@ class DeviceBuffer {
   T* get() const { return ptr_; }
   std::size_t size() const { return count_; }
 
-  // Both return when the copy is done (staged_copy.hpp).
+  // Copies from and to pageable memory (NumPy arrays), in stream order; the
+  // driver stages them itself, and a download returns when it is done.
   void upload(const T* host, std::size_t count, std::size_t offset = 0) {
-    copy_to_device(ptr_ + offset, host, count * sizeof(T), stream_);
+    if (count) check(cudaMemcpyAsync(ptr_ + offset, host, count * sizeof(T), cudaMemcpyHostToDevice, stream_), "upload");
   }
   void download(T* host, std::size_t count, std::size_t offset = 0) const {
-    copy_to_host(host, ptr_ + offset, count * sizeof(T), stream_);
+    if (count) check(cudaMemcpyAsync(host, ptr_ + offset, count * sizeof(T), cudaMemcpyDeviceToHost, stream_), "download");
   }
 
  private:
@@ -146,49 +119,6 @@ class DeviceBuffer {
   std::size_t count_ = 0;
   cudaStream_t stream_ = nullptr;
   bool pooled_ = false;
-};
-
-// Events without timing, destroyed with the object.
-class Events {
- public:
-  explicit Events(int n) : e_(n, nullptr) {
-    for (auto& e : e_) {
-      const cudaError_t err = cudaEventCreateWithFlags(&e, cudaEventDisableTiming);
-      if (err != cudaSuccess) destroy();  // the destructor will not run
-      check(err, "cudaEventCreate");
-    }
-  }
-  Events(const Events&) = delete;
-  Events& operator=(const Events&) = delete;
-  ~Events() { destroy(); }
-  cudaEvent_t operator[](int i) const { return e_[i]; }
-
- private:
-  void destroy() {
-    for (auto& e : e_)
-      if (e) cudaEventDestroy(std::exchange(e, nullptr));
-  }
-  std::vector<cudaEvent_t> e_;
-};
-
-// A stream owned by one API call, so concurrent calls from Python threads
-// never wait on each other's work. Destroyed after the buffers that use it.
-class Stream {
- public:
-  Stream() { check(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking), "cudaStreamCreate"); }
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
-  ~Stream() {
-    if (s_) {
-      cudaStreamSynchronize(s_);
-      cudaStreamDestroy(s_);
-    }
-  }
-  cudaStream_t get() const { return s_; }
-  void sync(const char* what) const { check(cudaStreamSynchronize(s_), what); }
-
- private:
-  cudaStream_t s_ = nullptr;
 };
 
 }  // namespace simpor::cuda
