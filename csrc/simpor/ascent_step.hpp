@@ -59,7 +59,9 @@ SIMPOR_HD void point_on_sphere(const T* center, double radius, const T* u, T* ou
 //   maximum of the quadratic through log f and the slope), within [0.1, 0.5]
 //   of the rejected angle. It stops, converged, at first-order optimality on
 //   the sphere: r |t| <= tol, the slope of log f in nats per radian along the
-//   steepest circle.
+//   steepest circle, or once the angle falls below the type's resolution
+//   (min_angle: in float32, log f cannot resolve gains that small, so no
+//   representable move along the circle raises it).
 // adaptive: the angle grows by `grow` (capped at pi/2) after an accepted trial
 //   and halves after a rejected one; it stops, converged, once the angle falls
 //   below `tol` radians or the tangential gradient vanishes.
@@ -144,8 +146,8 @@ SIMPOR_HD double min_angle() {
 }
 
 // newton's next angle after a trial at `angle` on the circle of slope0 (> 0)
-// whose own slope along the circle is slope_t; returns false when the search
-// has stalled below min_angle.
+// whose own slope along the circle is slope_t; returns false when the angle
+// has fallen below min_angle (the search is over).
 template <class T>
 SIMPOR_HD bool newton_angle(const StepParams& p, bool improved, double f0, double ft, double slope0, double slope_t,
                             double slope_next, SearchState& st) {
@@ -210,7 +212,7 @@ SIMPOR_HD int take_trial(const StepParams& p, const SeedRef<T>& s, SearchState& 
       if (st.angle < p.tol) return seed_converged;
     }
   } else if (!searching) {
-    return seed_exhausted;  // stalled at the type's resolution before the slope met tol
+    return seed_converged;  // a maximum to the type's resolution
   }
   return n_iter >= p.max_iter ? seed_exhausted : seed_active;
 }

@@ -199,7 +199,9 @@ def ascend(
     step_rule : {"newton", "adaptive", "fixed"}
         "newton": a safeguarded 1-D search on each great circle (Newton
         angle after an accepted trial, secant or quadratic backtracking after
-        a rejected one), stopped on first-order optimality; "adaptive": grow
+        a rejected one), stopped on first-order optimality or once the angle
+        is below the dtype's resolution (float32 rows often stop there:
+        log f cannot resolve smaller gains); "adaptive": grow
         the angle after an accepted trial, halve it after a rejected one;
         "fixed": the paper's rule, rotate by ``step`` until f stops rising.
 
