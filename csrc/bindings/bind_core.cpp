@@ -2,6 +2,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/arrays.hpp"
+#include "cpu/arch.hpp"
 #include "cpu/ascent_cpu.hpp"
 #include "cpu/threads.hpp"
 
@@ -39,8 +40,7 @@ py::dict build_info() {
   info["openmp"] = false;
 #endif
   info["max_threads"] = cpu::resolve_threads(0);
-  __builtin_cpu_init();
-  info["simd"] = __builtin_cpu_supports("avx512f") ? "avx512" : __builtin_cpu_supports("avx2") ? "avx2" : "generic";
+  info["simd"] = cpu::simd_level();
   return info;
 }
 
