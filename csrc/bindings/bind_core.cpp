@@ -1,5 +1,6 @@
 // _core: the CPU backend (always built).
 #include "bindings/bind_backend.hpp"
+#include "cpu/arch.hpp"
 #include "cpu/ascent_cpu.hpp"
 #include "cpu/threads.hpp"
 
@@ -26,11 +27,6 @@ struct CpuBackend {
   }
 };
 
-const char* simd_level() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") ? "avx512" : __builtin_cpu_supports("avx2") ? "avx2" : "generic";
-}
-
 #ifdef _OPENMP
 constexpr bool kOpenMP = true;
 #else
@@ -46,6 +42,8 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "simpor_ext CPU kernels (C++17, OpenMP)";
   def_kernels<CpuBackend>(m);
   m.def("build_info", [] {
-    return py::dict("openmp"_a = kOpenMP, "max_threads"_a = simpor::cpu::resolve_threads(0), "simd"_a = simd_level());
+    return py::dict("openmp"_a = kOpenMP, "max_threads"_a = simpor::cpu::resolve_threads(0),
+                    "simd"_a = simpor::cpu::simd_level());
   });
+  m.attr("__version__") = SIMPOR_VERSION;  // pyproject.toml's, through CMake
 }

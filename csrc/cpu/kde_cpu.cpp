@@ -13,8 +13,6 @@
 #include "cpu/threads.hpp"
 #include "simpor/finite_inputs.hpp"
 
-#define SIMPOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-
 namespace simpor::cpu {
 namespace {
 
@@ -153,6 +151,8 @@ SIMPOR_INLINE void stream_class_impl(const PackedClass<T>& cls, const T* xs, int
   }
 }
 
+// The hot loop, compiled once per x86-64 level where the loader can choose
+// (SIMPOR_CLONES, arch.hpp), once for the target elsewhere.
 SIMPOR_CLONES void stream_class(const PackedClass<float>& cls, const float* xs, int rows, double* running_max,
                                 double* weighted, float* scratch) {
   stream_class_impl(cls, xs, rows, running_max, weighted, scratch);

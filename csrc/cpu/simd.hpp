@@ -1,13 +1,18 @@
 // Fixed-width vectors for the CPU kernels (GCC/Clang vector extensions).
 // One 256-bit type per precision: the compiler lowers it to AVX-512/AVX2 or SSE
-// depending on the target_clones variant being compiled, so one source serves
-// every x86-64 without -march=native.
+// depending on the target_clones variant being compiled (x86-64 glibc), or to
+// NEON / scalar code elsewhere, so one source serves every target without
+// -march=native.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
+#include "cpu/arch.hpp"
+
+#ifdef SIMPOR_X86_MXCSR
 #include <xmmintrin.h>
+#endif
 
 namespace simpor::cpu {
 
@@ -23,8 +28,8 @@ template <> struct Simd<float> {
   static constexpr float round_shifter = 12583039.0f;
   // Clamp for exp2's argument: 2^-127 has exponent bits 0, so weights that
   // small come out exactly 0, and the ones below 2^-126 are flushed by
-  // FlushDenormals. Each score is taken relative to a running max, so the sum
-  // is >= 1 and n flushed terms change it by < n * 1.2e-38.
+  // FlushDenormals (on x86). Each score is taken relative to a running max,
+  // so the sum is >= 1 and n flushed terms change it by < n * 1.2e-38.
   static constexpr float exp2_floor = -127.0f;
   static constexpr float pad_score = -1e30f;
   // 2^r on [-1/2, 1/2]: degree-5 minimax fit of the relative error (7.5e-8;
@@ -64,6 +69,7 @@ template <> struct Simd<double> {
 // Sets flush-to-zero and denormals-are-zero on the calling thread while it
 // lives: tiny weights and their products then never take the slow subnormal
 // path (tens of cycles each on many x86 cores) and read as 0.
+#ifdef SIMPOR_X86_MXCSR
 class FlushDenormals {
  public:
   FlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | kFtz | kDaz); }
@@ -75,6 +81,18 @@ class FlushDenormals {
   static constexpr unsigned kFtz = 0x8000, kDaz = 0x0040;
   unsigned saved_;
 };
+#else
+// Elsewhere a no-op, as flushing is only a speed matter: the clamp in
+// exp2_shifted already makes weights below 2^-126.5 (double: 2^-1022.5)
+// exactly 0, so a flush would only zero subnormal weights and products, each
+// < 2^-126 (2^-1022), added to sums whose weights total >= 1. Kept, they move
+// the results by no more than the bound given at Simd<float>::exp2_floor for
+// flushed ones. (AArch64's FPCR.FZ would flush too; never measured, so unused.)
+class FlushDenormals {
+ public:
+  FlushDenormals() {}
+};
+#endif
 
 template <class T> using vec_t = typename Simd<T>::vec;
 
@@ -110,17 +128,14 @@ SIMPOR_INLINE vec_t<T> vmax(vec_t<T> a, vec_t<T> b) {
   return a > b ? a : b;
 }
 
-// Largest lane: three shuffle-and-max steps (halves, pairs, neighbours).
+// Largest lane, lane by lane: max is exact, so any order gives the same
+// value, and Clang has no __builtin_shuffle (nor GCC < 12
+// __builtin_shufflevector). Once per row and tile, so its speed does not matter.
 template <class T>
 SIMPOR_INLINE T hmax(vec_t<T> v) {
-  using I = typename Simd<T>::ivec;
-  constexpr int W = Simd<T>::width;
-  for (int step = W / 2; step >= 1; step /= 2) {
-    I swap;
-    for (int l = 0; l < W; ++l) swap[l] = l ^ step;
-    v = vmax<T>(v, __builtin_shuffle(v, swap));
-  }
-  return v[0];
+  T m = v[0];
+  for (int l = 1; l < Simd<T>::width; ++l) m = v[l] > m ? v[l] : m;
+  return m;
 }
 
 // acc[0..W) = acc * old_scale + v * new_scale, in double (merges one tile's

@@ -5,8 +5,7 @@ from typing import Any
 
 from . import kernels
 from ._backends import cuda_available, device_info
-
-__version__ = "0.1.0"
+from ._core import __version__  # pyproject.toml's version, compiled in
 
 __all__ = ["SIMPOR", "balance", "ActiveLearning", "kernels", "cuda_available", "device_info", "__version__"]
 
