@@ -4,7 +4,7 @@
 //   log_ratio_grad_f32/_f64(points, numer, denom, bandwidth, n_threads) -> (log_ratio, grad)
 //   ascend_f32/_f64(seeds, radii, directions, numer, denom, bandwidth, max_iter,
 //                   step, tol, grow, step_rule, n_threads) -> (points, log_ratio, n_iter, converged)
-//   STEP_RULES: the step rules' names
+//   STEP_RULES: the step rules' names; _cancel(): ends the calls in flight
 // Shapes and the bandwidth are checked here, once, with the GIL held; the
 // backend policy adds its own limits (check_features) and runs the call
 // without the GIL:
@@ -29,6 +29,7 @@
 #include <pybind11/stl.h>  // std::optional (tol=None)
 
 #include "bindings/arrays.hpp"
+#include "simpor/cancel.hpp"
 
 namespace simpor::bind {
 
@@ -63,6 +64,7 @@ py::tuple log_ratio_grad(carray<T> points, carray<T> numer, carray<T> denom, dou
   carray<T> log_ratio(m);
   carray<T> grad({m, index_t(data.d)});
   {
+    cancel_flag() = false;
     py::gil_scoped_release release;
     Backend::log_ratio_grad(data, points.data(), m, log_ratio.mutable_data(), grad.mutable_data());
   }
@@ -83,6 +85,7 @@ py::tuple ascend(carray<T> seeds, carray<T> radii, carray<T> directions, carray<
   py::array_t<std::int32_t> n_iter(m);
   py::array_t<bool> converged(m);
   {
+    cancel_flag() = false;
     py::gil_scoped_release release;
     Backend::ascend(data, seeds.data(), radii.data(), directions.data(), m, params, points.mutable_data(),
                     log_ratio.mutable_data(), n_iter.mutable_data(),
@@ -111,6 +114,8 @@ void def_kernels(py::module_& m) {
   py::list names;
   for (const char* name : kStepRuleNames) names.append(name);
   m.attr("STEP_RULES") = py::tuple(names);
+  m.def("_cancel", [] { cancel_flag() = true; },
+        "Ends the calls in flight within a round (they raise RuntimeError); the Python layer calls it on Ctrl-C");
 }
 
 }  // namespace simpor::bind

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cpu/threads.hpp"
+#include "simpor/cancel.hpp"
 
 namespace simpor::cpu {
 namespace {
@@ -46,6 +47,7 @@ class AscentWorker {
 
   void run() {
     while (refill()) {
+      throw_if_cancelled();
       const int count = prepare();
       eval_(trial_p_.data(), count, trial_f_.data(), trial_g_.data());
       apply(count);

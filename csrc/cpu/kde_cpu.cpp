@@ -11,6 +11,7 @@
 
 #include "cpu/simd.hpp"
 #include "cpu/threads.hpp"
+#include "simpor/cancel.hpp"
 #include "simpor/finite_inputs.hpp"
 
 namespace simpor::cpu {
@@ -301,6 +302,7 @@ void evaluate(const KdeProblem<T>& pb, const T* points, index_t m, T* log_ratio,
   parallel_dynamic(
       n_groups, threads, [&] { return Evaluator<T>(pb, capacity); },
       [&](index_t g, Evaluator<T>& eval) {
+        throw_if_cancelled();
         const index_t first = first_row(g);
         eval(points + first * pb.d, int(first_row(g + 1) - first), log_ratio + first, grad + first * pb.d);
       });

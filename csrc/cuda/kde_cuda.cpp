@@ -14,6 +14,7 @@
 #include "cuda/device_memory.hpp"
 #include "cuda/kernels.hpp"
 #include "cuda/stream.hpp"
+#include "simpor/cancel.hpp"
 #include "simpor/finite_inputs.hpp"
 
 namespace simpor::cuda {
@@ -257,6 +258,7 @@ void ascend_chunk(const Evaluator<T>& eval, AscentBuffers<T>& b, int n, int d, c
   Events done(kSlots);
   int bound = n;  // upper bound of the current trial count, known on the host
   for (int round = 0; round < params.max_iter; ++round) {
+    throw_if_cancelled();
     eval.run(cur.p, cur.count, bound, b.trial_f.get(), b.trial_grad.get(), stream);
     check(cudaMemsetAsync(next.count, 0, sizeof(int), stream), "cudaMemsetAsync");
     launch_step(s, params, cur, b.trial_f.get(), b.trial_grad.get(), bound, next, stream);

@@ -10,9 +10,10 @@ finiteness of the data, device limits).
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -54,6 +55,35 @@ def _suffix(dtype: np.dtype) -> str:
     return "f32" if dtype == np.float32 else "f64"
 
 
+def _interruptible(module: ModuleType, fn: Callable, *args: Any) -> Any:
+    """``fn(*args)`` on a helper thread, so that Ctrl-C reaches Python at once
+    (a native call holds the main thread for as long as it runs); on Ctrl-C
+    the call is cancelled (it ends within one pass over the data) and
+    KeyboardInterrupt propagates."""
+    outcome: list = []
+
+    def call() -> None:
+        try:
+            outcome.append((True, fn(*args)))
+        except BaseException as exc:  # handed to the calling thread
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=call, name="simpor_ext native call", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        while worker.is_alive():  # the call may reset the flag as it starts: raise it until it ends
+            module._cancel()
+            worker.join(0.05)
+        raise
+    ok, value = outcome[0]
+    if ok:
+        return value
+    raise value
+
+
 class NativeBackend:
     """A resolved device: ``name`` ("cpu" or "cuda"), its extension module,
     the seeds per ascent call that suit it (``batch_size``) and a one-line
@@ -71,13 +101,13 @@ class NativeBackend:
                        bandwidth: float) -> tuple[np.ndarray, np.ndarray]:
         """``log f`` and its gradient at ``points`` (arrays of one float dtype, C-contiguous)."""
         fn = getattr(self._module, "log_ratio_grad_" + _suffix(points.dtype))
-        return fn(points, numer, denom, bandwidth, self._threads)
+        return _interruptible(self._module, fn, points, numer, denom, bandwidth, self._threads)
 
     def ascend(self, seeds: np.ndarray, radii: np.ndarray, directions: np.ndarray, numer: np.ndarray,
                denom: np.ndarray, bandwidth: float, controls: AscentControls) -> AscentResult:
         """Algorithm 1 for every seed (arrays of one float dtype, C-contiguous)."""
         fn = getattr(self._module, "ascend_" + _suffix(seeds.dtype))
         c = controls
-        out = fn(seeds, radii, directions, numer, denom, bandwidth, int(c.max_iter), float(c.step), c.tol,
-                 float(c.grow), c.step_rule, self._threads)
+        out = _interruptible(self._module, fn, seeds, radii, directions, numer, denom, bandwidth, int(c.max_iter),
+                             float(c.step), c.tol, float(c.grow), c.step_rule, self._threads)
         return AscentResult(*out)

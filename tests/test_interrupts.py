@@ -1,0 +1,72 @@
+"""Ctrl-C during the native ascent: the call is cancelled within a round and
+KeyboardInterrupt reaches the caller, not after the whole batch."""
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from simpor_ext import _core, kernels
+from problems import unit_rows
+
+
+def _long_problem(m=2000, n=40000, d=30):
+    rng = np.random.default_rng(0)
+    numer, denom = rng.normal(size=(n // 20, d)) + 0.2, rng.normal(size=(n, d))
+    return numer[rng.integers(0, n // 20, m)], np.full(m, 2.0), unit_rows(rng, m, d), numer, denom, 0.7
+
+
+def test_cancel_ends_a_native_call_in_flight():
+    args = _long_problem()
+    stop = threading.Event()
+
+    def cancel_soon():
+        time.sleep(0.5)
+        while not stop.is_set():
+            _core._cancel()
+            time.sleep(0.01)
+
+    helper = threading.Thread(target=cancel_soon)
+    helper.start()
+    try:
+        with pytest.raises(RuntimeError, match="cancelled"):
+            _core.ascend_f64(*args, 300, 0.1, None, 2.0, "newton", 0)
+    finally:
+        stop.set()
+        helper.join()
+    # the flag is reset by the next call: it runs to the end
+    seeds, radii, dirs = (a[:3] for a in args[:3])
+    assert kernels.ascend(seeds, radii, dirs, *args[3:], max_iter=2, device="cpu").points.shape == (3, 30)
+
+
+SCRIPT = textwrap.dedent("""
+    import sys, time
+    import numpy as np
+    from simpor_ext import balance
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40000, 30)); y = np.r_[np.ones(2000, int), np.zeros(38000, int)]
+    print("start", flush=True)
+    try:
+        balance(X, y, informative=None, device="cpu", random_state=0)
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print(f"interrupted {time.time()}", flush=True)
+        sys.exit(130)
+""")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_during_the_ascent_raises_keyboard_interrupt_at_once():
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "start"
+    time.sleep(3)  # the radii are done well before: this is the ascent (tens of seconds in all)
+    sent = time.time()
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out
+    handled = float(out.split()[-1])
+    assert handled - sent < 5.0  # one round of trials, not the rest of a 1024-seed batch
