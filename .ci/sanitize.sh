@@ -1,15 +1,8 @@
 #!/usr/bin/env bash
 # CI: the CPU kernel tests against a _core built with ASan + UBSan
-# (SIMPOR_SANITIZE=ON), in its own CMake folder and venv under build/, so the
-# main install is left alone. Any sanitizer report ends the run with an error.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 SIMPOR_CUDA=OFF
-out=build/ci-sanitize
-python3 -m venv --clear --system-site-packages "$out/venv"
-py=$out/venv/bin/python
+# (SIMPOR_SANITIZE=ON). Any sanitizer report ends the run with an error.
 # Unstripped, with line numbers, for readable reports.
-"$py" -m pip install -q ".[test]" -C build-dir="$out/cmake" -C cmake.define.SIMPOR_SANITIZE=ON \
+source "$(dirname "$0")/variant.sh" sanitize -C cmake.define.SIMPOR_SANITIZE=ON \
   -C cmake.build-type=RelWithDebInfo -C install.strip=false
 so=$(ls "$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])')"/simpor_ext/_core*.so)
 runtime() { ldd "$so" | awk -v lib="$1" 'index($1, lib) == 1 {print $3}'; }
