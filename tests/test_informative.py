@@ -189,3 +189,43 @@ def test_estimator_returning_non_probabilities_is_refused():
     X, y = overlap()
     with pytest.raises(ValueError, match="Logits.predict_proba does not return class probabilities"):
         SIMPOR(scorer=Logits(), max_iter=5, device="cpu", random_state=0).fit_resample(X, y)
+
+
+# ---------------------------------------------------------------- cost cuts that must not change S
+def test_weight_swap_gives_the_s_of_a_fresh_conversion_every_round(monkeypatch):
+    import simpor_ext.informative as informative
+    from simpor_ext.scoring import mlp_scorer
+
+    X, y = overlap()
+    swapped = run_al(X, y, seed=2)
+
+    class FreshEveryRound:
+        def __init__(self, n_features, *, batch_size, n_threads):
+            self.args = dict(n_features=n_features, batch_size=batch_size, n_threads=n_threads)
+
+        def __call__(self, mlp):
+            return mlp_scorer(mlp, self.args["n_features"], batch_size=self.args["batch_size"],
+                              n_threads=self.args["n_threads"])
+
+    monkeypatch.setattr(informative, "MlpExporter", FreshEveryRound)
+    fresh = run_al(X, y, seed=2)
+    assert swapped.n_rounds >= 2  # the swap path ran
+    np.testing.assert_array_equal(swapped.indices, fresh.indices)
+    assert swapped.n_rounds == fresh.n_rounds
+
+
+@pytest.mark.parametrize("mlp_params", [SMALL_MLP, None])  # None: the Table 1 network
+def test_same_s_for_any_n_jobs(mlp_params):
+    from threadpoolctl import threadpool_limits
+
+    X, y = overlap(n0=300, n1=40, seed=1)
+    informative = dict(initial_size=40, query_size=20, max_rounds=3, mlp_params=mlp_params)
+    runs = []
+    for n_jobs, blas in ((1, 1), (2, None), (-1, None), (64, 1), (None, None)):
+        with threadpool_limits(blas):  # the caller's BLAS threads must not matter either
+            s = SIMPOR(informative=informative, max_iter=0, device="cpu", random_state=5, n_jobs=n_jobs)
+            s.fit_resample(X, y)
+        runs.append(s.informative_indices_)
+    assert runs[0].size > 0
+    for S in runs[1:]:
+        assert S.tobytes() == runs[0].tobytes()

@@ -9,7 +9,8 @@ from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-from simpor_ext.scoring import TABLE1_MLP, EstimatorScorer, OnnxScorer, default_mlp, entropy, mlp_scorer
+from simpor_ext.scoring import (TABLE1_MLP, EstimatorScorer, MlpExporter, OnnxScorer, default_mlp, entropy, mlp_scorer,
+                                session_threads)
 
 
 def data(n=120, d=3, k=3, seed=0):
@@ -133,3 +134,85 @@ def test_onnx_regressor_output_is_not_probabilities():
 def test_estimator_scorer_batches(logistic):
     X, lr = logistic
     np.testing.assert_allclose(EstimatorScorer(lr, batch_size=7).predict_proba(X), lr.predict_proba(X))
+
+
+# ---------------------------------------------------------------- the default MLP across rounds
+def _initializers(model):
+    return [(t.name, onnx.numpy_helper.to_array(t)) for t in model.graph.initializer]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("k, dtype", [(2, np.float64), (2, np.float32), (3, np.float64)])
+def test_weight_swap_equals_a_fresh_conversion(k, dtype, monkeypatch):
+    import simpor_ext.scoring as scoring
+
+    conversions = []
+    convert = scoring._mlp_to_onnx
+    monkeypatch.setattr(scoring, "_mlp_to_onnx", lambda *a: conversions.append(1) or convert(*a))
+    X, y = data(n=200, d=4, k=k)
+    X = X.astype(dtype)
+    mlp = MLPClassifier((16, 16), max_iter=30, random_state=0).fit(X[:60], y[:60])
+    export = MlpExporter(X.shape[1], batch_size=64, n_threads=1)
+    export(mlp)
+    for rows in (120, 200):  # two warm-started rounds on grown sets
+        for _ in range(3):
+            mlp.partial_fit(X[:rows], y[:rows])
+        swapped = export(mlp)
+        fresh = convert(mlp, X.shape[1])
+        # the same graph with the same weights: nodes equal, initializers equal by name and value
+        assert export._model.graph.node == fresh.graph.node
+        for (name_a, a), (name_b, b) in zip(_initializers(export._model), _initializers(fresh)):
+            assert name_a == name_b and a.dtype == b.dtype and np.array_equal(a, b)
+        got = swapped.predict_proba(X)
+        want = OnnxScorer(fresh, X.shape[1], batch_size=64, n_threads=1).predict_proba(X)
+        assert got.tobytes() == want.tobytes()
+        np.testing.assert_allclose(got, mlp.predict_proba(X), atol=1e-5)
+    assert len(conversions) == 1  # the exporter converted the first network only
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_exporter_converts_again_for_another_network():
+    X, y = data(n=150, d=4, k=3)
+    export = MlpExporter(X.shape[1], batch_size=64, n_threads=1)
+    for hidden, rows in (((8,), 150), ((8, 8), 150), ((8, 8), 100)):
+        labels = y[:rows] % 2 if rows == 100 else y[:rows]  # the last one has other classes
+        mlp = MLPClassifier(hidden, max_iter=20, random_state=0).fit(X[:rows], labels)
+        np.testing.assert_allclose(export(mlp).predict_proba(X), mlp.predict_proba(X), atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_exporter_converts_every_round_when_weights_cannot_be_placed(monkeypatch):
+    import simpor_ext.scoring as scoring
+
+    conversions = []
+    convert = scoring._mlp_to_onnx
+    monkeypatch.setattr(scoring, "_mlp_to_onnx", lambda *a: conversions.append(1) or convert(*a))
+    monkeypatch.setattr(scoring, "_weight_slots", lambda model, mlp: None)  # e.g. a new skl2onnx layout
+    X, y = data(n=120, d=4, k=2)
+    mlp = MLPClassifier((8,), max_iter=20, random_state=0).fit(X, y)
+    export = MlpExporter(X.shape[1], batch_size=64, n_threads=1)
+    for _ in range(3):
+        mlp.partial_fit(X, y)
+        np.testing.assert_allclose(export(mlp).predict_proba(X), mlp.predict_proba(X), atol=1e-5)
+    assert len(conversions) == 3
+
+
+# ---------------------------------------------------------------- threads
+def test_session_threads_never_exceed_the_cores():
+    from joblib import cpu_count
+
+    cores = cpu_count()
+    assert session_threads(None) == min(cpu_count(only_physical_cores=True), cores)
+    assert session_threads(10 * cores + 3) == cores
+    assert session_threads(1) == 1
+
+
+def test_sessions_use_the_capped_thread_count_without_spinning(logistic):
+    from joblib import cpu_count
+
+    X, lr = logistic
+    model = to_onnx(lr, X[:1].astype(np.float32), options={id(lr): {"zipmap": False}})
+    for asked, want in ((64, cpu_count()), (1, 1), (None, session_threads(None))):
+        opts = OnnxScorer(model, X.shape[1], n_threads=asked).session.get_session_options()
+        assert opts.intra_op_num_threads == want and opts.inter_op_num_threads == 1
+        assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"

@@ -2,8 +2,9 @@
 
 Three kinds of scorer produce ``P(y = c_i | x)`` for the pool:
 
-* the default MLP (paper Table 1), exported with skl2onnx after each round and
-  run through an ``onnxruntime.InferenceSession`` in batches;
+* the default MLP (paper Table 1), exported with skl2onnx once and run through
+  an ``onnxruntime.InferenceSession`` in batches; later rounds only put the
+  retrained weights into the same graph (:class:`MlpExporter`);
 * a user ONNX model (a path, serialised bytes, an ``onnx.ModelProto`` or an
   ``InferenceSession``), run the same way;
 * any estimator with ``predict_proba``, called in batches.
@@ -20,7 +21,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["entropy", "OnnxScorer", "EstimatorScorer", "is_onnx_source", "default_mlp", "mlp_scorer"]
+__all__ = ["entropy", "OnnxScorer", "EstimatorScorer", "is_onnx_source", "default_mlp", "mlp_scorer",
+           "MlpExporter", "session_threads"]
 
 #: Paper Table 1 ("Moon") and section 6.1: 3 hidden ReLU layers of 100, softmax
 #: output, Adam with learning rate 0.01, batch 32, early stop on a flat loss.
@@ -83,12 +85,29 @@ def is_onnx_source(scorer: Any) -> bool:
     return hasattr(scorer, "run") and hasattr(scorer, "get_inputs")
 
 
+def session_threads(n_threads: Optional[int]) -> int:
+    """onnxruntime intra-op threads: ``n_threads``, never more than the cores
+    joblib sees (CPU affinity and cgroup quotas included). None: the physical
+    cores, as onnxruntime's own default (0) does, but within that limit, which
+    onnxruntime's default ignores in a container with a CPU quota."""
+    from joblib import cpu_count
+
+    cores = cpu_count()
+    if n_threads is None:
+        return max(1, min(cpu_count(only_physical_cores=True), cores))
+    return max(1, min(int(n_threads), cores))
+
+
 def _session_options(n_threads: Optional[int]):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = int(n_threads or 0)
+    opts.intra_op_num_threads = session_threads(n_threads)
     opts.inter_op_num_threads = 1
+    # Spinning workers keep a core busy after each run(); between rounds the
+    # MLP trains on the calling thread, and other processes share the cores.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
     opts.log_severity_level = 3
     return opts
 
@@ -199,13 +218,69 @@ def default_mlp(params: Optional[dict], seed: int):
     return MLPClassifier(**kwargs)
 
 
-def mlp_scorer(mlp, n_features: int, *, batch_size: int, n_threads: Optional[int]) -> OnnxScorer:
-    """Export a fitted MLPClassifier with skl2onnx and wrap it in an :class:`OnnxScorer`."""
+def _mlp_to_onnx(mlp, n_features: int):
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # skl2onnx's opset/version chatter
-        model = to_onnx(mlp, initial_types=[("X", FloatTensorType([None, n_features]))],
-                        options={id(mlp): {"zipmap": False}})
-    return OnnxScorer(model, n_features, batch_size=batch_size, n_threads=n_threads)
+        return to_onnx(mlp, initial_types=[("X", FloatTensorType([None, n_features]))],
+                       options={id(mlp): {"zipmap": False}})
+
+
+def mlp_scorer(mlp, n_features: int, *, batch_size: int, n_threads: Optional[int]) -> OnnxScorer:
+    """Export a fitted MLPClassifier with skl2onnx and wrap it in an :class:`OnnxScorer`."""
+    return OnnxScorer(_mlp_to_onnx(mlp, n_features), n_features, batch_size=batch_size, n_threads=n_threads)
+
+
+def _weight_slots(model, mlp) -> Optional[list]:
+    """Which initializer of skl2onnx's graph holds which weight array of ``mlp``:
+    ``[(initializer index, its shape), ...]`` in ``coefs_ + intercepts_``
+    order, or None when an array matches no initializer or several. Found by
+    value, not by name, so that a change in skl2onnx's naming or layout makes
+    the exporter convert every round instead of putting a weight in the wrong place."""
+    from onnx import numpy_helper
+
+    stored = [numpy_helper.to_array(t) for t in model.graph.initializer]
+    slots = []
+    for w in list(mlp.coefs_) + list(mlp.intercepts_):
+        w32 = np.asarray(w, dtype=np.float32)
+        hits = [i for i, a in enumerate(stored)
+                if a.dtype == np.float32 and np.squeeze(a).shape == np.squeeze(w32).shape  # intercepts: (1, n)
+                and np.array_equal(a.ravel(), w32.ravel())]
+        if len(hits) != 1:
+            return None
+        slots.append((hits[0], stored[hits[0]].shape))
+    return slots if len({i for i, _ in slots}) == len(slots) else None
+
+
+class MlpExporter:
+    """Scorers for successive fits of one MLP architecture (the rounds of the
+    active learning).
+
+    skl2onnx converts the first network (tens of ms each time, and the same
+    graph every round); later calls copy the new ``coefs_``/``intercepts_``
+    (cast to float32, as skl2onnx does) into that graph's initializers and
+    open a new session. A network whose layer shapes or classes differ is
+    converted afresh.
+    """
+
+    def __init__(self, n_features: int, *, batch_size: int, n_threads: Optional[int]):
+        self.n_features, self.batch_size, self.n_threads = n_features, batch_size, n_threads
+        self._model = self._slots = self._layout = None
+
+    @staticmethod
+    def _layout_of(mlp) -> tuple:
+        return (tuple(w.shape for w in mlp.coefs_), tuple(np.asarray(mlp.classes_).tolist()))
+
+    def __call__(self, mlp) -> OnnxScorer:
+        from onnx import numpy_helper
+
+        if self._slots is None or self._layout_of(mlp) != self._layout:
+            self._model = _mlp_to_onnx(mlp, self.n_features)
+            self._slots, self._layout = _weight_slots(self._model, mlp), self._layout_of(mlp)
+        else:
+            inits = self._model.graph.initializer
+            for (i, shape), w in zip(self._slots, list(mlp.coefs_) + list(mlp.intercepts_)):
+                inits[i].CopyFrom(numpy_helper.from_array(np.asarray(w, np.float32).reshape(shape), inits[i].name))
+        return OnnxScorer(self._model, self.n_features, batch_size=self.batch_size, n_threads=self.n_threads)
