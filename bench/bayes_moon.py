@@ -97,27 +97,45 @@ def macro_f1(scores: np.ndarray, y: np.ndarray, threshold: float) -> float:
     return 0.5 * (2 * tp / max(2 * tp + fp + fn, 1) + 2 * tn / max(2 * tn + fp + fn, 1))
 
 
+def test_set_sd(scores: np.ndarray, y: np.ndarray, threshold: float, n_test: int, ir: float) -> float:
+    """Standard deviation of the macro F1 over disjoint test sets of ``n_test`` rows (ir : 1)."""
+    n1 = int(round(n_test / (ir + 1.0)))
+    n0 = n_test - n1
+    s0, s1 = scores[y == 0], scores[y == 1]
+    labels = np.r_[np.zeros(n0, dtype=np.int64), np.ones(n1, dtype=np.int64)]
+    k = min(len(s0) // n0, len(s1) // n1)
+    f1 = [macro_f1(np.r_[s0[i * n0:(i + 1) * n0], s1[i * n1:(i + 1) * n1]], labels, threshold) for i in range(k)]
+    return float(np.std(f1, ddof=1))
+
+
 def bayes_macro_f1(noise: float, *, ir: float = 3.0, n_points: int = 200_000, seed: int = 0,
-                   n_nodes: int = 256) -> dict:
+                   n_nodes: int = 256, n_test: int = 400) -> dict:
     """The macro-F1 ceiling of Moon at ``noise``.
 
     The posterior threshold is tuned on one sample of ``n_points`` rows and
-    the macro F1 is measured on a second, independent one.
+    the macro F1 is measured on a second, independent one. The second sample,
+    cut into test sets of ``n_test`` rows (the Moon test folds' size), also
+    gives how much the Bayes classifier's macro F1 varies from one test set
+    to another.
 
     Returns
     -------
     dict
         ``noise``, ``ir``, ``n_points``, ``f1`` (second sample), ``f1_tuning``
-        (first sample, at its best threshold), ``threshold`` (on the log-odds).
+        (first sample, at its best threshold), ``threshold`` (on the log-odds),
+        ``n_test`` and ``sd_test`` (std of the macro F1 over test sets of
+        ``n_test`` rows).
     """
     rng = np.random.default_rng(seed)
     X, y = sample(n_points, noise, ir, rng)
     thresholds, f1 = macro_f1_curve(log_odds(X, noise, ir, n_nodes), y)
     best = int(np.argmax(f1))
     X2, y2 = sample(n_points, noise, ir, rng)
-    score = macro_f1(log_odds(X2, noise, ir, n_nodes), y2, thresholds[best])
-    return {"noise": float(noise), "ir": float(ir), "n_points": int(n_points), "f1": float(score),
-            "f1_tuning": float(f1[best]), "threshold": float(thresholds[best])}
+    scores2 = log_odds(X2, noise, ir, n_nodes)
+    return {"noise": float(noise), "ir": float(ir), "n_points": int(n_points),
+            "f1": macro_f1(scores2, y2, thresholds[best]), "f1_tuning": float(f1[best]),
+            "threshold": float(thresholds[best]), "n_test": int(n_test),
+            "sd_test": test_set_sd(scores2, y2, thresholds[best], n_test, ir)}
 
 
 def ceilings(noises: Sequence[float] = NOISES, **kwargs) -> dict:
@@ -135,9 +153,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = p.parse_args(argv)
     res = ceilings(args.noise, ir=args.ir, n_points=args.n_points, seed=args.seed)
     print(f"Moon, IR {args.ir:g}:1, {args.n_points} points to tune the threshold, {args.n_points} to score it")
-    print(f"{'noise':>6} {'Bayes macro F1':>15} {'(tuning sample)':>16}")
+    print(f"{'noise':>6} {'Bayes macro F1':>15} {'(tuning sample)':>16} {'std, 400-row test sets':>23}")
     for r in res.values():
-        print(f"{r['noise']:>6g} {r['f1']:>15.4f} {r['f1_tuning']:>16.4f}")
+        print(f"{r['noise']:>6g} {r['f1']:>15.4f} {r['f1_tuning']:>16.4f} {r['sd_test']:>23.4f}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(res, fh, indent=1)

@@ -82,6 +82,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--json", metavar="FILE")
     p.add_argument("--md", metavar="FILE", help="also write the table as Markdown")
     args = p.parse_args(argv)
+    command = " ".join(["python bench/seed_directions.py", *(sys.argv[1:] if argv is None else argv)])
     specs = suite.select([d.strip() for d in args.datasets.split(",") if d.strip()], suite.catalogue(args.data_dir))
     rows = []
     for spec in specs:
@@ -108,7 +109,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.md:
         Path(args.md).write_text(
             "# Directions of the rows grown from one seed\n\n"
-            f"`python bench/seed_directions.py --json ... --md ...` (SIMPOR defaults, random_state={args.seed}, "
+            f"`{command}` (SIMPOR defaults, random_state={args.seed}, "
             f"trial 0 of each set, training folds capped at {args.max_train} rows). Per seed with two or more "
             "synthetic rows: the mean cosine between the displacements (synthetic row minus seed, in SIMPOR's "
             "standardised units) of each pair of its rows; then the mean, median and 10th percentile over the "

@@ -221,7 +221,8 @@ def finite(obj):
 
 def moon_ceilings(payload: dict, n_points: int) -> dict:
     """The Bayes macro-F1 ceiling at the noise of every Moon set in the records and at the authors'
-    0.33, kept in ``payload["bayes_ceiling"]`` (computed again only for another ``n_points``)."""
+    0.33, kept in ``payload["bayes_ceiling"]`` (computed again only for another ``n_points`` or an
+    entry without the test-set spread)."""
     import bayes_moon
     from suite import MOON_NOISES
 
@@ -229,7 +230,8 @@ def moon_ceilings(payload: dict, n_points: int) -> dict:
     noises = {MOON_NOISES[ds] for ds in present if ds in MOON_NOISES}
     cached = payload.setdefault("bayes_ceiling", {})
     for n in sorted(noises | {bayes_moon.AUTHORS_NOISE}) if noises else ():
-        if cached.get(f"{n:g}", {}).get("n_points") != n_points:
+        entry = cached.get(f"{n:g}", {})
+        if entry.get("n_points") != n_points or "sd_test" not in entry:
             cached[f"{n:g}"] = bayes_moon.bayes_macro_f1(n, n_points=n_points)
     return cached
 

@@ -34,7 +34,8 @@ def payload() -> dict:
     methods = [m for m in summary.METHODS if any(r["method"] == m for r in records)]
     return {"settings": {"trials": 2}, "methods": methods, "figures": {}, "records": records,
             "summary": summary.summarise(records, methods),
-            "bayes_ceiling": {"0.3": {"f1": 0.906, "n_points": 10}, "0.2": {"f1": 0.968, "n_points": 10}}}
+            "bayes_ceiling": {k: {"f1": f1, "n_points": 10, "n_test": 400, "sd_test": 0.015}
+                              for k, f1 in (("0.3", 0.906), ("0.2", 0.968))}}
 
 
 def test_missing_methods_are_compared_only_where_present(payload):
@@ -57,6 +58,7 @@ def test_reports_render_with_gaps(payload):
     block = report.doc_block(payload, full=True)
     assert "Friedman p" in block and "Holm" in block and "SIMPOR w/o AL" in block
     assert "Moon, noise 0.2 | macro F1 | 0.968" in block and "Moon, noise 0.3 | macro F1 | 0.906" in block
+    assert "above the ceiling at noise 0.3 (by 1.0 standard deviations of a 2-trial mean" in block
     md = report.results_markdown(payload)
     assert "| set5 | keel |" in md and "—" in md.split("| set5 | keel |")[1].split("\n")[0]
 
