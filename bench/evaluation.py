@@ -31,7 +31,13 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_score, recall_
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-METHODS: tuple[str, ...] = ("simpor", "smote", "borderline_smote", "adasyn", "ros", "none")
+METHODS: tuple[str, ...] = ("simpor", "smote", "borderline_smote", "adasyn", "ros", "none",
+                            "simpor_no_al", "simpor_no_ascent")
+#: SIMPOR with one stage switched off: what each stage contributes.
+ABLATIONS: dict[str, dict] = {
+    "simpor_no_al": {"informative": None},  # every minority row a seed, no active learning
+    "simpor_no_ascent": {"max_iter": 0},    # rows stay where they were drawn on the sphere
+}
 LABELS: dict[str, str] = {
     "simpor": "SIMPOR",
     "smote": "SMOTE",
@@ -39,6 +45,8 @@ LABELS: dict[str, str] = {
     "adasyn": "ADASYN",
     "ros": "ROS",
     "none": "None",
+    "simpor_no_al": "SIMPOR w/o AL",
+    "simpor_no_ascent": "SIMPOR w/o ascent",
 }
 METRICS: tuple[str, ...] = ("f1", "auc", "precision", "recall")
 
@@ -88,10 +96,10 @@ def make_sampler(method: str, n_minority: int, random_state: int, simpor_params:
         from imblearn.over_sampling import ADASYN
 
         return ADASYN(n_neighbors=k, random_state=random_state)
-    if method == "simpor":
+    if method == "simpor" or method in ABLATIONS:
         from simpor_ext import SIMPOR
 
-        return SIMPOR(random_state=random_state, **(simpor_params or {}))
+        return SIMPOR(random_state=random_state, **{**(simpor_params or {}), **ABLATIONS.get(method, {})})
     raise ValueError(f"unknown method {method!r}; choose from {METHODS}")
 
 

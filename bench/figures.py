@@ -6,6 +6,8 @@
   the first two principal components, and a 1-D histogram on the first with
   the hard-to-differentiate ratio HDR = intersection / minority count.
 * :func:`rank_bars`, :func:`f1_deltas` — overview of the whole run.
+* :func:`cd_diagrams` — Demšar's critical-difference diagram: mean ranks on
+  one axis, a bar over each group of methods Nemenyi's test cannot tell apart.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
+import stats  # noqa: E402
 from evaluation import LABELS, MethodRun  # noqa: E402
 
 MAJ, MIN, SYN = "#1f77b4", "#ff7f0e", "#d62728"
@@ -150,14 +153,16 @@ def rank_bars(summary: dict, methods: Sequence[str], path: Path) -> None:
 
 def f1_deltas(summary: dict, path: Path, ours: str = "simpor", reference: str = "smote") -> None:
     """Per data set, sorted: mean F1 of ``ours`` minus ``reference``'s (left) and minus the
-    best of all other methods, picked per data set after the fact (right)."""
+    best of the other methods of the main comparison, picked per data set after the fact (right)."""
     table = summary["per_dataset"]
-    fig, axes = plt.subplots(1, 2, figsize=(11, max(4.0, 0.15 * len(table))))
+    others = [m for m in summary["main_methods"] if m != ours]
+    sets = summary["ranked_datasets"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, max(4.0, 0.15 * len(sets))))
     for ax, against in zip(axes, (reference, None)):
         rows = []
-        for ds, entry in table.items():
-            ms = entry["methods"]
-            other = (ms[against]["f1"][0] if against else max(v["f1"][0] for m, v in ms.items() if m != ours))
+        for ds in sets:
+            ms = table[ds]["methods"]
+            other = ms[against]["f1"][0] if against else max(ms[m]["f1"][0] for m in others)
             rows.append((ms[ours]["f1"][0] - other, ds))
         rows.sort()
         vals = [d for d, _ in rows]
@@ -168,6 +173,45 @@ def f1_deltas(summary: dict, path: Path, ours: str = "simpor", reference: str = 
         ax.axvline(0, color="k", lw=0.8)
         name = LABELS[against] if against else "best other method (per data set)"
         ax.set_xlabel(f"mean macro F1: {LABELS[ours]} − {name}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _cd_panel(ax, test: dict, metric: str) -> None:
+    names = sorted(test["mean_rank"], key=test["mean_rank"].get)
+    r = np.array([test["mean_rank"][m] for m in names])
+    k, cd = len(names), test["cd"]
+    ax.set_xlim(0.5, k + 0.5)
+    ax.set_ylim(-(k // 2 + 2.5), 2.2)
+    ax.axis("off")
+    ax.plot([1, k], [0, 0], color="k", lw=1)
+    for t in range(1, k + 1):
+        ax.plot([t, t], [0, 0.15], color="k", lw=1)
+        ax.text(t, 0.3, str(t), ha="center", fontsize=8)
+    ax.plot([1, 1 + cd], [1.4, 1.4], color="k", lw=1.5)
+    ax.text(1 + cd / 2, 1.6, f"CD = {cd:.2f}", ha="center", fontsize=8)
+    half = (k + 1) // 2
+    for i, (m, x) in enumerate(zip(names, r)):
+        left = i < half
+        y = -(i + 1.5) if left else -(k - i + 0.5)
+        end = 0.6 if left else k + 0.4
+        ax.plot([x, x, end], [0, y, y], color="k", lw=0.8)
+        ax.text(end + (-0.05 if left else 0.05), y, f"{LABELS[m]} {x:.2f}", ha="right" if left else "left",
+                va="center", fontsize=8)
+    for row, (a, b) in enumerate(stats.cliques(r, cd)):
+        y = -0.35 - 0.25 * row
+        ax.plot([r[a] - 0.03, r[b] + 0.03], [y, y], color="#d62728", lw=3, solid_capstyle="round")
+    f = test["friedman"]
+    ax.set_title(f"{metric}: {f['n']} data sets, Friedman p = {f['p']:.2g}; bars join methods "
+                 f"Nemenyi cannot tell apart (α = {test['alpha']})", fontsize=9)
+
+
+def cd_diagrams(tests: Sequence[dict], path: Path, metrics: Sequence[str] = ("macro F1", "ROC AUC")) -> None:
+    """One critical-difference diagram per comparison in ``tests`` (summary.compare outputs)."""
+    fig, axes = plt.subplots(len(tests), 1, figsize=(9, 2.6 * len(tests)), squeeze=False)
+    for ax, test, metric in zip(axes[:, 0], tests, metrics):
+        _cd_panel(ax, test, metric)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -1,22 +1,31 @@
 #!/usr/bin/env python
-"""Quality benchmark: SIMPOR against SMOTE, BorderlineSMOTE, ADASYN, ROS and no resampling.
+"""Quality benchmark: SIMPOR against SMOTE, BorderlineSMOTE, ADASYN, ROS, no resampling and its ablations.
 
 Reproduces the paper's experiments (§6: Moon, Breast Cancer) and extends
 them to the 44 KEEL and 22 imbalanced-learn benchmark data sets. For every
 data set and trial, each method resamples the standardised training fold,
 the paper's Table 1 MLP is trained on the result and scored on the test fold
 (macro F1, ROC AUC, macro precision, macro recall). See bench/evaluation.py
-for the protocol and bench/suite.py for the splits.
+for the protocol, bench/suite.py for the splits and bench/summary.py for the
+statistics.
 
 Outputs in ``--out``: ``results.md`` (tables), ``results.json`` (settings,
 every per-split number, the summary), ``records.jsonl`` (the per-split
-records as they finish; ``--resume`` continues from it) and PNG figures.
+records as they finish) and PNG figures.
+
+``--resume`` keeps every record already in ``--out`` (``records.jsonl``, or
+the records of ``results.json`` when there is no ``records.jsonl``), runs only
+the (data set, trial, method) triples still missing from the ones asked for,
+and writes the union: that is how methods or data sets are added to an
+existing results folder. It refuses settings that differ from the folder's.
 
 Examples
 --------
     python bench/quality.py --quick --out /tmp/q            # CI-sized smoke run
     python bench/quality.py --datasets paper --trials 5      # the paper's sets
     python bench/quality.py --datasets all --jobs 2 --out bench/results
+    python bench/quality.py --methods simpor_no_al,simpor_no_ascent --datasets paper \
+        --max-train 3000 --resume --out bench/results      # add the ablations
 """
 from __future__ import annotations
 
@@ -30,7 +39,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 import argparse  # noqa: E402
 import json
 import logging
-import math
 import platform
 import sys
 import time
@@ -88,7 +96,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                         "the same rows for every method; test folds untouched)")
     p.add_argument("--simpor-param", type=_param, action="append", default=[], metavar="KEY=VALUE",
                    help="SIMPOR constructor argument (JSON value), e.g. max_iter=100; default: SIMPOR's defaults")
-    p.add_argument("--resume", action="store_true", help="keep the records already in OUT/records.jsonl")
+    p.add_argument("--resume", action="store_true",
+                   help="keep every record already in OUT (records.jsonl, else results.json), run only the "
+                        "missing ones asked for, write the union")
     p.add_argument("--no-figures", action="store_true")
     p.add_argument("--figure-dataset", default="breast_cancer_ir7", help="data set of the Figure 4 (PCA/HDR) plot")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -155,9 +165,12 @@ def _unit_cost(spec: suite.DatasetSpec) -> float:
     return float(n) * n * max(split.X_train.shape[1], 1) ** 0.5
 
 
-def _load_done(path: Path) -> list[dict]:
+def _load_done(out_dir: Path) -> list[dict]:
+    """The records of a previous run in ``out_dir`` (records.jsonl, else results.json)."""
+    path = out_dir / "records.jsonl"
     if not path.exists():
-        return []
+        results = out_dir / "results.json"
+        return json.loads(results.read_text())["records"] if results.exists() else []
     out = []
     with open(path) as fh:
         for line in fh:
@@ -173,10 +186,12 @@ def _load_done(path: Path) -> list[dict]:
 def run_all(args: argparse.Namespace, specs: list, out: Path, kept: dict) -> list[dict]:
     """Run the missing units; fills ``kept[(dataset, trial)]`` with the MethodRuns figures need."""
     records_path = out / "records.jsonl"
-    done = _load_done(records_path) if args.resume else []
-    if not args.resume and records_path.exists():
+    done = _load_done(out) if args.resume else []
+    if records_path.exists():
         records_path.unlink()
-    done = [r for r in done if r["method"] in args.methods]
+    if done:  # records.jsonl then holds every record, old and new
+        with open(records_path, "w") as fh:
+            fh.writelines(json.dumps(r) + "\n" for r in done)
     have = {(r["dataset"], r["trial"], r["method"]) for r in done}
     units = [(s, t) for s in specs for t in range(args.trials)
              if any((s.name, t, m) not in have for m in args.methods)]
@@ -225,17 +240,17 @@ def run_all(args: argparse.Namespace, specs: list, out: Path, kept: dict) -> lis
 # --------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------
-def make_figures(args: argparse.Namespace, catalogue: dict, methods: list[str], summary: dict, out: Path,
-                 kept: dict) -> dict:
-    """Figures 3 and 4 from trial 0 of Moon and ``--figure-dataset`` (run here if the
-    benchmark did not), and the overview plots."""
+def make_figures(args: argparse.Namespace, catalogue: dict, methods: list[str], out: Path, kept: dict) -> dict:
+    """Figures 3 and 4 from trial 0 of Moon and ``--figure-dataset``, every method in
+    ``methods`` (run here for those this invocation did not run)."""
     import figures
 
     def runs_of(name: str) -> list:
-        if (name, 0) not in kept:
-            kept[(name, 0)] = run_unit(name, 0, methods, args.max_epochs, dict(args.simpor_param),
-                                       args.data_dir, keep=True, max_train=args.max_train)[1]
-        return kept[(name, 0)]
+        runs = kept.get((name, 0), [])
+        if [r.method for r in runs] != methods:
+            runs = run_unit(name, 0, methods, args.max_epochs, dict(args.simpor_param),
+                            args.data_dir, keep=True, max_train=args.max_train)[1]
+        return runs
 
     info: dict = {}
     runs = runs_of("moon")
@@ -251,10 +266,6 @@ def make_figures(args: argparse.Namespace, catalogue: dict, methods: list[str], 
         info["fig4"] = {"dataset": name, "trial": 0, "hdr": hdr}
     else:
         log.warning("figure data set %r not available; Figure 4 skipped", name)
-    if len(summary["per_dataset"]) > 1:
-        figures.rank_bars(summary, methods, out / "mean_ranks.png")
-        if "simpor" in methods and len(methods) > 1:
-            figures.f1_deltas(summary, out / "f1_simpor_deltas.png")
     return info
 
 
@@ -281,17 +292,33 @@ def _versions() -> dict:
     return v
 
 
-def _finite(obj):
-    """JSON without NaN/Infinity (they become null); tuples become lists."""
-    if isinstance(obj, dict):
-        return {str(k): _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
+#: Settings that change the numbers: a resumed run must use the folder's.
+PROTOCOL = ("trials", "quick", "max_epochs", "max_train", "simpor_params")
+
+
+def _settings(args: argparse.Namespace, out: Path, specs: list, versions: dict, argv: list) -> dict:
+    """This run's settings, or (``--resume``) the folder's with this run appended to ``runs``."""
+    run = {"argv": argv, "methods": [m for m in ev.METHODS if m in args.methods], "n_datasets": len(specs),
+           "jobs": args.jobs, "omp": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")},
+           "versions": versions}
+    mine = {"trials": args.trials, "quick": args.quick, "max_epochs": args.max_epochs, "max_train": args.max_train,
+            "simpor_params": dict(args.simpor_param) or "defaults",
+            "mlp": {k: ev.config_dict(c) for k, c in ev.TABLE1.items() if k != "credit_card"},
+            "cpu_count": os.cpu_count(), "machine": platform.machine()}
+    previous = out / "results.json"
+    if not (args.resume and previous.exists()):
+        return {**mine, "jobs": args.jobs, "omp": run["omp"], "versions": versions, "evaluation_wall_s": 0.0,
+                "runs": [run]}
+    settings = json.loads(previous.read_text())["settings"]
+    clash = {k: (settings.get(k), mine[k]) for k in PROTOCOL if settings.get(k) != mine[k]}
+    if clash:
+        raise SystemExit(f"--resume with settings that differ from {previous}'s (theirs, yours): {clash}")
+    settings.setdefault("runs", [{"argv": None, "methods": json.loads(previous.read_text())["methods"],
+                                  "n_datasets": settings.get("n_datasets"), "jobs": settings.get("jobs"),
+                                  "omp": settings.get("omp"), "versions": settings.get("versions"),
+                                  "wall_s": settings.get("evaluation_wall_s")}])
+    settings["runs"].append(run)
+    return settings
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -306,56 +333,32 @@ def main(argv: Optional[list[str]] = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     catalogue = suite.catalogue(args.data_dir)
     specs = suite.select(args.datasets, catalogue)
-    methods = [m for m in ev.METHODS if m in args.methods]
-    log.info("%d data sets x %d trials x %d methods -> %s", len(specs), args.trials, len(methods), out)
+    log.info("%d data sets x %d trials x %d methods -> %s", len(specs), args.trials, len(args.methods), out)
 
-    versions = _versions()  # before the run: the commit may move while it goes
-    previous_wall = 0.0
-    if args.resume and (out / "results.json").exists():
-        try:
-            previous_wall = float(json.loads((out / "results.json").read_text())["settings"]["evaluation_wall_s"])
-        except (KeyError, TypeError, ValueError):
-            pass
+    # Before the run: the commit may move while it goes.
+    settings = _settings(args, out, specs, _versions(), sys.argv[1:] if argv is None else list(argv))
+    previous = out / "results.json"
+    figures_before = json.loads(previous.read_text()).get("figures", {}) if args.resume and previous.exists() else {}
     t0 = time.perf_counter()
     kept: dict = {}
     records = run_all(args, specs, out, kept)
-    wanted = {s.name for s in specs}
-    records = [r for r in records if r["dataset"] in wanted and r["trial"] < args.trials and r["method"] in methods]
-    order = {s.name: i for i, s in enumerate(specs)}
-    records.sort(key=lambda r: (order[r["dataset"]], r["trial"], methods.index(r["method"])))
+    order = {name: i for i, name in enumerate(catalogue)}
+    records.sort(key=lambda r: (order.get(r["dataset"], len(order)), r["dataset"], r["trial"],
+                                ev.METHODS.index(r["method"])))
     eval_s = time.perf_counter() - t0
+    settings["runs"][-1]["wall_s"] = round(eval_s, 1)
+    settings["evaluation_wall_s"] = round(float(settings.get("evaluation_wall_s") or 0.0) + eval_s, 1)
+    settings["n_datasets"] = len({r["dataset"] for r in records})
 
-    summary = sm.summarise(records, methods)
-    settings = {
-        "trials": args.trials,
-        "quick": args.quick,
-        "max_epochs": args.max_epochs,
-        "max_train": args.max_train,
-        "simpor_params": dict(args.simpor_param) or "defaults",
-        "jobs": args.jobs,
-        "omp": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")},
-        "mlp": {k: ev.config_dict(c) for k, c in ev.TABLE1.items() if k != "credit_card"},
-        "n_datasets": len(specs),
-        "cpu_count": os.cpu_count(),
-        "machine": platform.machine(),
-        "versions": versions,
-        "evaluation_wall_s": round(previous_wall + eval_s, 1),
-    }
-    fig_info = {}
+    methods = [m for m in ev.METHODS if any(r["method"] == m for r in records)]
+    figures_info = figures_before
     if not args.no_figures:
-        fig_info = make_figures(args, catalogue, methods, summary, out, kept)
-    md_settings = {k: v for k, v in settings.items() if k not in ("mlp", "versions")}
-    md = sm.markdown(summary, methods, md_settings)
-    if "fig4" in fig_info:
-        h = fig_info["fig4"]["hdr"]
-        md += ("\n## Hard-to-differentiate ratio (Figure 4, " + fig_info["fig4"]["dataset"] + ", trial 0)\n\n"
-               "| method | HDR | intersection | minority rows | majority rows |\n|---|---:|---:|---:|---:|\n"
-               + "\n".join(f"| {ev.LABELS[m]} | {100 * v['hdr']:.1f}% | {v['intersection']} | {v['n_minority']} | "
-                           f"{v['n_majority']} |" for m, v in h.items()) + "\n")
-    (out / "results.md").write_text(md)
-    payload = {"settings": settings, "datasets": [s.name for s in specs], "methods": methods,
-               "summary": summary, "figures": fig_info, "records": records}
-    (out / "results.json").write_text(json.dumps(_finite(payload), indent=1))
+        figures_info = make_figures(args, catalogue, methods, out, kept)
+    payload = {"settings": settings, "datasets": list(dict.fromkeys(r["dataset"] for r in records)),
+               "methods": methods, "figures": figures_info, "records": records}
+    if args.resume and previous.exists():
+        payload["bayes_ceiling"] = json.loads(previous.read_text()).get("bayes_ceiling", {})
+    sm.write_outputs(payload, out, ceiling_points=20_000 if args.quick else 200_000)
     log.info("done in %.0fs: %s", time.perf_counter() - t0, out / "results.md")
     return 0
 

@@ -1,27 +1,55 @@
-"""Aggregate per-split records: mean ± std, winners, mean ranks, head-to-head, times; Markdown."""
+#!/usr/bin/env python
+"""Aggregate the per-split records of bench/quality.py: means, ranks, tests, Moon's ceiling.
+
+Run as a script, it rebuilds everything derived from a results folder's
+``results.json`` (the per-split records): the summary inside it,
+``results.md``, the figures drawn from the summary and, with ``--docs``, the
+generated blocks of README.md and the folder's SUMMARY.md.
+
+Which numbers compare what:
+
+* the statistics across data sets (mean ranks, Friedman, Nemenyi, Wilcoxon)
+  use the ``paper``, ``keel`` and ``imblearn`` sets, not the Moon variants
+  (source ``variant``), so each problem counts once;
+* the main comparison takes the methods present on every one of those sets;
+  a method present on only some (the ablations, when run on a subset) is
+  compared with SIMPOR on the sets where both are, and the tables say on how
+  many.
+
+    python bench/summary.py bench/results --docs
+"""
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import sys
 from collections import defaultdict
+from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-import numpy as np
-from scipy.stats import rankdata, wilcoxon
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evaluation import LABELS, METRICS
+import numpy as np  # noqa: E402
+from scipy.stats import wilcoxon  # noqa: E402
 
-TIE = 1e-9  # means closer than this count as a tie
+import stats  # noqa: E402
+from evaluation import ABLATIONS, METHODS, METRICS  # noqa: E402
+
+ALPHA = 0.05
+IR_BUCKETS = ((0.0, 5.0), (5.0, 15.0), (15.0, math.inf))
 
 
 def _mean_std(values: Sequence[float]) -> tuple[float, float]:
-    v = np.asarray([x for x in values if not math.isnan(x)], dtype=float)
+    v = np.asarray([x for x in values if x is not None and not math.isnan(x)], dtype=float)
     if v.size == 0:
         return float("nan"), float("nan")
     return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
 
 
 def per_dataset(records: Iterable[dict], methods: Sequence[str]) -> dict:
-    """``{dataset: {"source", "n_trials", "methods": {method: {metric: [mean, std], ...}}}}``."""
+    """``{dataset: {"source", "n_trials", "methods": {method: {metric: [mean, std], ...}}}}``;
+    a method without records on a set has NaN means and ``n_trials`` 0."""
     grouped: dict = defaultdict(lambda: defaultdict(list))
     source: dict = {}
     for r in records:
@@ -32,66 +60,110 @@ def per_dataset(records: Iterable[dict], methods: Sequence[str]) -> dict:
         entry = {"source": source[ds], "methods": {}}
         for m in methods:
             rs = by_method.get(m, [])
-            stats = {k: _mean_std([r[k] for r in rs]) for k in METRICS}
-            stats["resample_s"] = _mean_std([r["resample_s"] for r in rs])
-            stats["fit_s"] = _mean_std([r["fit_s"] for r in rs])
-            stats["n_trials"] = len(rs)
-            stats["fallbacks"] = sum(bool(r["fallback"]) for r in rs)
-            entry["methods"][m] = stats
+            s = {k: _mean_std([r[k] for r in rs]) for k in METRICS}
+            s["resample_s"] = _mean_std([r["resample_s"] for r in rs])
+            s["fit_s"] = _mean_std([r["fit_s"] for r in rs])
+            s["n_trials"] = len(rs)
+            s["fallbacks"] = sum(bool(r["fallback"]) for r in rs)
+            entry["methods"][m] = s
         entry["n_trials"] = max(s["n_trials"] for s in entry["methods"].values())
         out[ds] = entry
     return out
 
 
-def winners(table: dict, metric: str = "f1") -> dict:
-    """Per data set, the method(s) with the highest mean ``metric``."""
+def ranked_sets(table: dict) -> list[str]:
+    """The data sets the statistics across data sets use (all but the Moon variants)."""
+    return [ds for ds, e in table.items() if e["source"] != "variant"]
+
+
+def complete_methods(table: dict, methods: Sequence[str], datasets: Sequence[str]) -> list[str]:
+    """The methods with records on every one of ``datasets``."""
+    return [m for m in methods if datasets and all(table[ds]["methods"][m]["n_trials"] for ds in datasets)]
+
+
+def _matrix(table: dict, methods: Sequence[str], datasets: Sequence[str], metric: str) -> tuple[np.ndarray, list]:
+    """Per-set means (rows: the data sets where every method has a finite mean)."""
+    rows, kept = [], []
+    for ds in datasets:
+        v = [table[ds]["methods"][m][metric][0] for m in methods]
+        if not any(math.isnan(x) for x in v):
+            rows.append(v)
+            kept.append(ds)
+    return np.asarray(rows, dtype=float).reshape(len(rows), len(methods)), kept
+
+
+def winners(table: dict, methods: Sequence[str], metric: str = "f1") -> dict:
+    """Per data set, the method(s) among ``methods`` with the highest mean ``metric``."""
     out = {}
     for ds, entry in table.items():
-        means = {m: s[metric][0] for m, s in entry["methods"].items() if not math.isnan(s[metric][0])}
-        if not means:
-            out[ds] = []
-            continue
-        best = max(means.values())
-        out[ds] = [m for m, v in means.items() if v >= best - TIE]
+        means = {m: entry["methods"][m][metric][0] for m in methods}
+        means = {m: v for m, v in means.items() if not math.isnan(v)}
+        best = max(means.values(), default=math.nan)
+        out[ds] = [m for m, v in means.items() if v >= best - stats.TIE]
     return out
 
 
-def mean_ranks(table: dict, methods: Sequence[str], metric: str = "f1",
-               source: Optional[str] = None) -> dict:
-    """Mean rank (1 = best, ties share the average rank) of each method over data sets."""
-    ranks = defaultdict(list)
-    for entry in table.values():
-        if source is not None and entry["source"] != source:
-            continue
-        vals = np.array([entry["methods"][m][metric][0] for m in methods], dtype=float)
-        if np.isnan(vals).any():
-            continue
-        rounded = np.round(vals / TIE) * TIE
-        for m, rk in zip(methods, rankdata(-rounded, method="average")):
-            ranks[m].append(float(rk))
-    return {m: (float(np.mean(ranks[m])) if ranks[m] else float("nan")) for m in methods}
+def mean_ranks(table: dict, methods: Sequence[str], datasets: Sequence[str], metric: str) -> dict:
+    """Mean rank of each method over ``datasets``, overall and per source."""
+    values, kept = _matrix(table, methods, datasets, metric)
+    if not kept:
+        return {}
+    rk = stats.ranks(values)
+    src = np.array([table[ds]["source"] for ds in kept])
+    out = {"all": dict(zip(methods, rk.mean(0).tolist()))}
+    for s in dict.fromkeys(src):
+        out[s] = dict(zip(methods, rk[src == s].mean(0).tolist()))
+    return out
 
 
-def head_to_head(table: dict, ours: str, others: Sequence[str], metric: str = "f1") -> dict:
-    """Wins/ties/losses of ``ours`` against each other method over data sets (mean ``metric``),
-    the mean and median difference, and a two-sided Wilcoxon signed-rank p-value."""
+def compare(table: dict, methods: Sequence[str], datasets: Sequence[str], metric: str) -> Optional[dict]:
+    """Friedman's test over ``methods`` on ``datasets`` and Nemenyi's pairwise comparisons."""
+    values, kept = _matrix(table, methods, datasets, metric)
+    if len(methods) < 3 or len(kept) < 2:
+        return None
+    mr = dict(zip(methods, stats.ranks(values).mean(0).tolist()))
+    return {"methods": list(methods), "datasets": kept, "friedman": stats.friedman(values), "alpha": ALPHA,
+            "mean_rank": mr, "cd": stats.critical_difference(len(methods), len(kept), ALPHA),
+            "pairs": stats.nemenyi(mr, len(kept), ALPHA)}
+
+
+def head_to_head(table: dict, ours: str, families: dict, metric: str, datasets: Sequence[str]) -> dict:
+    """``ours`` against each other method over the ``datasets`` where both ran: wins/ties/losses of
+    the per-set means, mean and median difference, two-sided Wilcoxon signed-rank p, and that p
+    Holm-corrected within its family (``families``: name -> list of methods)."""
     out = {}
-    for other in others:
-        diffs = []
-        for entry in table.values():
-            a, b = entry["methods"][ours][metric][0], entry["methods"][other][metric][0]
-            if not (math.isnan(a) or math.isnan(b)):
-                diffs.append(a - b)
-        d = np.asarray(diffs)
-        wins, losses = int(np.sum(d > TIE)), int(np.sum(d < -TIE))
-        try:
-            p = float(wilcoxon(d, zero_method="zsplit").pvalue) if d.size and np.any(np.abs(d) > TIE) else 1.0
-        except ValueError:
-            p = float("nan")
-        out[other] = {"wins": wins, "ties": int(d.size - wins - losses), "losses": losses,
-                      "mean_diff": float(d.mean()) if d.size else float("nan"),
-                      "median_diff": float(np.median(d)) if d.size else float("nan"),
-                      "wilcoxon_p": p, "n": int(d.size)}
+    for family, others in families.items():
+        for other in others:
+            values, kept = _matrix(table, [ours, other], datasets, metric)
+            d = values[:, 0] - values[:, 1]
+            wins, losses = int(np.sum(d > stats.TIE)), int(np.sum(d < -stats.TIE))
+            p = float(wilcoxon(d, zero_method="zsplit").pvalue) if np.any(np.abs(d) > stats.TIE) else 1.0
+            out[other] = {"family": family, "n": len(kept), "wins": wins, "ties": len(kept) - wins - losses,
+                          "losses": losses, "mean_diff": float(d.mean()) if len(d) else math.nan,
+                          "median_diff": float(np.median(d)) if len(d) else math.nan, "wilcoxon_p": p}
+        adjusted = stats.holm([out[o]["wilcoxon_p"] for o in others])
+        for o, q in zip(others, adjusted):
+            out[o]["holm_p"] = float(q)
+    return out
+
+
+def ir_buckets(records: Iterable[dict], table: dict, datasets: Sequence[str], others: Sequence[str]) -> list:
+    """SIMPOR's mean F1 difference to each of ``others`` by the training folds' imbalance ratio."""
+    counts = defaultdict(list)
+    for r in records:
+        if r["method"] == "none":
+            counts[r["dataset"]].append(max(r["n_class0"], r["n_class1"]) / max(min(r["n_class0"], r["n_class1"]), 1))
+    ir = {ds: float(np.mean(v)) for ds, v in counts.items()}
+    out = []
+    for lo, hi in IR_BUCKETS:
+        sets = [ds for ds in datasets if ds in ir and lo <= ir[ds] < hi]
+        row = {"lo": lo, "hi": hi, "n": len(sets), "vs": {}}
+        for o in others:
+            values, _ = _matrix(table, ["simpor", o], sets, "f1")
+            d = values[:, 0] - values[:, 1]
+            row["vs"][o] = {"mean_diff": float(d.mean()) if len(d) else math.nan,
+                            "wins": int(np.sum(d > stats.TIE)), "losses": int(np.sum(d < -stats.TIE))}
+        out.append(row)
     return out
 
 
@@ -107,118 +179,101 @@ def timing(records: Iterable[dict], methods: Sequence[str]) -> dict:
 
 
 def summarise(records: list, methods: Sequence[str]) -> dict:
+    """Everything the report shows, from the per-split records."""
     table = per_dataset(records, methods)
-    sources = sorted({e["source"] for e in table.values()})
+    ranked = ranked_sets(table)
+    main = complete_methods(table, methods, ranked)
+    ablations = [m for m in methods if m in ABLATIONS]
     summary = {
         "per_dataset": table,
-        "winners": {k: winners(table, k) for k in METRICS},
-        "mean_rank": {k: {"all": mean_ranks(table, methods, k),
-                          **{s: mean_ranks(table, methods, k, s) for s in sources}} for k in METRICS},
+        "ranked_datasets": ranked,
+        "main_methods": main,
+        "winners": {k: winners(table, main, k) for k in METRICS},
+        "mean_rank": {k: mean_ranks(table, main, ranked, k) for k in METRICS},
+        "tests": {k: compare(table, main, ranked, k) for k in METRICS},
         "timing": timing(records, methods),
         "fallbacks": {m: sum(bool(r["fallback"]) for r in records if r["method"] == m) for m in methods},
     }
-    if "simpor" in methods and len(methods) > 1:
-        others = [m for m in methods if m != "simpor"]
-        summary["simpor_vs"] = {k: head_to_head(table, "simpor", others, k) for k in METRICS}
+    if "simpor" in main:
+        families = {"baselines": [m for m in main if m != "simpor" and m not in ABLATIONS], "ablations": ablations}
+        families = {f: ms for f, ms in families.items() if ms}
+        summary["simpor_vs"] = {k: head_to_head(table, "simpor", families, k, ranked) for k in METRICS}
+        summary["ir_buckets"] = ir_buckets(records, table, ranked, [m for m in ("smote", "ros", "none") if m in main])
+    if ablations:
+        subset = [ds for ds in ranked if all(table[ds]["methods"][m]["n_trials"] for m in methods)]
+        summary["all_methods_subset"] = {k: compare(table, list(methods), subset, k) for k in METRICS}
     return summary
 
 
 # --------------------------------------------------------------------------
-# Markdown
-# --------------------------------------------------------------------------
-def _fmt(ms: Sequence[float], bold: bool = False) -> str:
-    mean, std = ms
-    if math.isnan(mean):
-        return "—"
-    s = f"{mean:.3f} ± {std:.3f}"
-    return f"**{s}**" if bold else s
+def finite(obj):
+    """JSON without NaN/Infinity (they become null); tuples become lists."""
+    if isinstance(obj, dict):
+        return {str(k): finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
 
 
-def metric_table(summary: dict, methods: Sequence[str], metric: str) -> str:
-    table, win = summary["per_dataset"], summary["winners"][metric]
-    head = "| data set | source | " + " | ".join(LABELS[m] for m in methods) + " |"
-    lines = [head, "|---|---|" + "---:|" * len(methods)]
-    for ds, entry in table.items():
-        cells = [_fmt(entry["methods"][m][metric], m in win[ds]) for m in methods]
-        lines.append(f"| {ds} | {entry['source']} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def moon_ceilings(payload: dict, n_points: int) -> dict:
+    """The Bayes macro-F1 ceiling at the noise of every Moon set in the records and at the authors'
+    0.33, kept in ``payload["bayes_ceiling"]`` (computed again only for another ``n_points`` or an
+    entry without the test-set spread)."""
+    import bayes_moon
+    from suite import MOON_NOISES
+
+    present = {r["dataset"] for r in payload["records"]}
+    noises = {MOON_NOISES[ds] for ds in present if ds in MOON_NOISES}
+    cached = payload.setdefault("bayes_ceiling", {})
+    for n in sorted(noises | {bayes_moon.AUTHORS_NOISE}) if noises else ():
+        entry = cached.get(f"{n:g}", {})
+        if entry.get("n_points") != n_points or "sd_test" not in entry:
+            cached[f"{n:g}"] = bayes_moon.bayes_macro_f1(n, n_points=n_points)
+    return cached
 
 
-def rank_table(summary: dict, methods: Sequence[str]) -> str:
-    sources = [s for s in ("paper", "keel", "imblearn") if s in summary["mean_rank"]["f1"]]
-    cols = ["all"] + sources
-    lines = ["| metric | subset | " + " | ".join(LABELS[m] for m in methods) + " |",
-             "|---|---|" + "---:|" * len(methods)]
-    for k in METRICS:
-        for c in cols:
-            ranks = summary["mean_rank"][k][c]
-            best = min(ranks.values())
-            cells = [f"**{ranks[m]:.2f}**" if ranks[m] == best else f"{ranks[m]:.2f}" for m in methods]
-            lines.append(f"| {k} | {c} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def write_outputs(payload: dict, out: Path, docs: Optional[Sequence[Path]] = None,
+                  ceiling_points: int = 200_000) -> dict:
+    """Summarise ``payload["records"]`` and write results.json, results.md and the summary figures
+    into ``out``; with ``docs``, rewrite the generated block of each of those Markdown files.
+    ``ceiling_points``: sample size of the Moon ceiling (see bayes_moon.py)."""
+    import figures
+    import report
+
+    methods = [m for m in METHODS if any(r["method"] == m for r in payload["records"])]
+    payload["methods"] = methods
+    payload["summary"] = summarise(payload["records"], methods)
+    moon_ceilings(payload, ceiling_points)
+    summary = payload["summary"]
+    if len(summary["ranked_datasets"]) > 1 and summary["main_methods"]:
+        figures.rank_bars(summary, summary["main_methods"], out / "mean_ranks.png")
+        if "simpor_vs" in summary:
+            figures.f1_deltas(summary, out / "f1_simpor_deltas.png")
+        if summary["tests"]["f1"] is not None:
+            figures.cd_diagrams([summary["tests"][k] for k in ("f1", "auc")], out / "cd_f1_auc.png")
+    (out / "results.md").write_text(report.results_markdown(payload))
+    (out / "results.json").write_text(json.dumps(finite(payload), indent=1))
+    for path in docs or ():
+        report.replace_block(path, report.doc_block(payload, full=path.name == "SUMMARY.md"))
+    return summary
 
 
-def wins_table(summary: dict, methods: Sequence[str]) -> str:
-    lines = ["| metric | " + " | ".join(LABELS[m] for m in methods) + " |", "|---|" + "---:|" * len(methods)]
-    for k in METRICS:
-        counts = {m: sum(m in w for w in summary["winners"][k].values()) for m in methods}
-        lines.append(f"| {k} | " + " | ".join(str(counts[m]) for m in methods) + " |")
-    return "\n".join(lines)
+def main(argv: Optional[list[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("results", type=Path, help="folder holding results.json")
+    p.add_argument("--docs", action="store_true",
+                   help="also rewrite the generated blocks of README.md (repository root) and of "
+                        "SUMMARY.md in the results folder")
+    args = p.parse_args(argv)
+    payload = json.loads((args.results / "results.json").read_text())
+    docs = [Path(__file__).resolve().parents[1] / "README.md", args.results / "SUMMARY.md"] if args.docs else None
+    write_outputs(payload, args.results, docs)
+    return 0
 
 
-def h2h_table(summary: dict) -> str:
-    if "simpor_vs" not in summary:
-        return "(SIMPOR not run)"
-    lines = ["| metric | vs | W / T / L | mean Δ | median Δ | Wilcoxon p |", "|---|---|---|---:|---:|---:|"]
-    for k in METRICS:
-        for other, h in summary["simpor_vs"][k].items():
-            lines.append(f"| {k} | {LABELS[other]} | {h['wins']} / {h['ties']} / {h['losses']} | "
-                         f"{h['mean_diff']:+.4f} | {h['median_diff']:+.4f} | {h['wilcoxon_p']:.3g} |")
-    return "\n".join(lines)
-
-
-def timing_table(summary: dict, methods: Sequence[str]) -> str:
-    t = summary["timing"]
-    ref = t.get("smote", {}).get("resample_total_s", 0.0)
-    lines = ["| method | resampling, total s | mean s per split | × SMOTE | MLP training, total s | fallbacks |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for m in methods:
-        ratio = f"{t[m]['resample_total_s'] / ref:.0f}" if ref > 0 and m != "none" else "—"
-        lines.append(f"| {LABELS[m]} | {t[m]['resample_total_s']:.1f} | {t[m]['resample_mean_s']:.3f} | "
-                     f"{ratio} | {t[m]['fit_total_s']:.1f} | {summary['fallbacks'][m]} |")
-    return "\n".join(lines)
-
-
-def markdown(summary: dict, methods: Sequence[str], settings: dict) -> str:
-    n_sets = len(summary["per_dataset"])
-    parts = [
-        "# SIMPOR quality benchmark",
-        "",
-        f"{n_sets} data sets, {settings['trials']} trial(s) each, methods: "
-        + ", ".join(LABELS[m] for m in methods) + ".",
-        "",
-        "Settings: " + "; ".join(f"{k} = {v}" for k, v in settings.items() if k not in ("datasets", "methods")),
-        "",
-        "Scores are test-fold means ± sample std over the trials; **bold** marks the best mean per data set "
-        "(ties share it). Ranks: 1 = best, averaged over data sets, ties share the average rank.",
-        "",
-        "## Mean rank per method",
-        "",
-        rank_table(summary, methods),
-        "",
-        "## Data sets won (best mean, ties counted for each tied method)",
-        "",
-        wins_table(summary, methods),
-        "",
-        "## SIMPOR head to head (per data set mean; Δ = SIMPOR − other)",
-        "",
-        h2h_table(summary),
-        "",
-        "## Resampling time",
-        "",
-        timing_table(summary, methods),
-        "",
-    ]
-    for k, title in zip(METRICS, ("Macro F1", "ROC AUC", "Macro precision", "Macro recall")):
-        parts += [f"## {title}", "", metric_table(summary, methods, k), ""]
-    return "\n".join(parts)
+if __name__ == "__main__":
+    sys.exit(main())

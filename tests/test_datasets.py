@@ -1,18 +1,20 @@
-"""simpor_ext.datasets: the KEEL parser on synthetic text, fold discovery, the
-imblearn .npz loader, the paper's Moon / Breast Cancer builders, and (when
-../shared/data is there) every real data set."""
+"""bench/keel.py and bench/data_sets.py: the KEEL parser on synthetic text, fold
+discovery, the imblearn .npz loader, the Breast Cancer builder, the package's
+Moon builder (simpor_ext.moon), and (when the data folder is there) every
+real data set."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from simpor_ext import datasets as D
+import data_sets
+import keel
+from simpor_ext.moon import MOON_NOISE, make_moon
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("SIMPOR_DATA_DIR") or REPO.parent / "shared" / "data")
+
+DATA = data_sets.find_data_dir()
 needs_keel = pytest.mark.skipif(not (DATA / "keel").is_dir(), reason=f"KEEL data not found at {DATA / 'keel'}")
 needs_imblearn = pytest.mark.skipif(not (DATA / "imblearn-benchmark").is_dir(),
                                     reason=f"imblearn benchmark data not found at {DATA / 'imblearn-benchmark'}")
@@ -37,7 +39,7 @@ I,\t0.2, 10, 0.3,  negative
 
 
 def test_parse_onehot_nominal_and_whitespace():
-    t = D.parse_keel(KEEL_TEXT)
+    t = keel.parse_keel(KEEL_TEXT)
     assert t.relation == "toy"
     assert t.feature_names == ["Sex=M", "Sex=F", "Sex=I", "Length", "Rings", "Width"]
     expected = np.array([[0, 1, 0, 0.53, 3, 0.1], [1, 0, 0, 0.475, 7, 0.2], [0, 0, 1, 0.2, 10, 0.3]])
@@ -49,13 +51,13 @@ def test_parse_onehot_nominal_and_whitespace():
 
 
 def test_parse_ordinal_nominal():
-    t = D.parse_keel(KEEL_TEXT, nominal="ordinal")
+    t = keel.parse_keel(KEEL_TEXT, nominal="ordinal")
     assert t.feature_names == ["Sex", "Length", "Rings", "Width"]
     np.testing.assert_array_equal(t.X[:, 0], [1, 0, 2])  # index in the declared {M, F, I}
 
 
 def test_crlf_line_ends():
-    t = D.parse_keel(KEEL_TEXT.replace("\n", "\r\n"))
+    t = keel.parse_keel(KEEL_TEXT.replace("\n", "\r\n"))
     assert t.X.shape == (3, 6)
     np.testing.assert_array_equal(t.y, [0, 1, 0])
 
@@ -63,7 +65,7 @@ def test_crlf_line_ends():
 def test_onehot_columns_come_from_the_header_not_the_values():
     # A test fold without any "I" rows must still get the Sex=I column.
     text = KEEL_TEXT.replace("I,\t0.2, 10, 0.3,  negative\n", "")
-    t = D.parse_keel(text)
+    t = keel.parse_keel(text)
     assert t.feature_names[:3] == ["Sex=M", "Sex=F", "Sex=I"]
     assert t.X.shape == (2, 6)
     assert not t.X[:, 2].any()
@@ -71,20 +73,20 @@ def test_onehot_columns_come_from_the_header_not_the_values():
 
 def test_inputs_order_drives_columns_and_unlisted_attributes_are_dropped():
     text = KEEL_TEXT.replace("@input Sex, Length, Rings, Width", "@inputs Width, Length")
-    t = D.parse_keel(text)
+    t = keel.parse_keel(text)
     assert t.feature_names == ["Width", "Length"]
     np.testing.assert_array_equal(t.X[:, 0], [0.1, 0.2, 0.3])
 
 
 def test_without_inputs_outputs_the_last_attribute_is_the_class():
     text = "\n".join(l for l in KEEL_TEXT.splitlines() if not l.startswith(("@input", "@output")))
-    t = D.parse_keel(text)
+    t = keel.parse_keel(text)
     assert t.output == "Class"
     assert t.X.shape == (3, 6)
 
 
 def test_other_positive_label():
-    t = D.parse_keel(KEEL_TEXT, positive_label="negative")
+    t = keel.parse_keel(KEEL_TEXT, positive_label="negative")
     np.testing.assert_array_equal(t.y, [1, 0, 1])
 
 
@@ -101,18 +103,18 @@ def test_other_positive_label():
 def test_malformed_rows_raise_with_line_number(row, match):
     lineno = len(KEEL_TEXT.splitlines()) + 1
     with pytest.raises(ValueError, match=rf"line {lineno}: .*{match}"):
-        D.parse_keel(KEEL_TEXT + row + "\n")
+        keel.parse_keel(KEEL_TEXT + row + "\n")
 
 
 def test_malformed_header_raises():
     with pytest.raises(ValueError, match="no @data"):
-        D.parse_keel(KEEL_TEXT.split("@data")[0])
+        keel.parse_keel(KEEL_TEXT.split("@data")[0])
     with pytest.raises(ValueError, match="not a declared attribute"):
-        D.parse_keel(KEEL_TEXT.replace("@output Class", "@output Klass"))
+        keel.parse_keel(KEEL_TEXT.replace("@output Class", "@output Klass"))
     with pytest.raises(ValueError, match="cannot parse attribute"):
-        D.parse_keel(KEEL_TEXT.replace("@attribute Length real", "@attribute Length string"))
+        keel.parse_keel(KEEL_TEXT.replace("@attribute Length real", "@attribute Length string"))
     with pytest.raises(ValueError, match="nominal must be"):
-        D.parse_keel(KEEL_TEXT, nominal="binary")
+        keel.parse_keel(KEEL_TEXT, nominal="binary")
 
 
 def _write_keel_folder(root: Path, name: str, prefix: str, folds: list[int]) -> None:
@@ -128,24 +130,28 @@ def test_fold_discovery_prefix_and_missing_fold(tmp_path):
     _write_keel_folder(tmp_path, "pima", "pimaImb", [1, 2, 3, 4, 5])
     _write_keel_folder(tmp_path, "abalone9-18", "abalone9-18", [1, 2, 3, 4])
     (tmp_path / "keel" / "empty").mkdir()
-    assert D.keel_names(tmp_path) == ["abalone9-18", "pima"]
-    pairs = D.keel_fold_paths("pima", tmp_path)
+    assert keel.keel_names(tmp_path) == ["abalone9-18", "pima"]
+    pairs = keel.keel_fold_paths("pima", tmp_path)
     assert [p.name for p, _ in pairs] == [f"pimaImb-5-{k}tra.dat" for k in range(1, 6)]
     assert [p.name for _, p in pairs] == [f"pimaImb-5-{k}tst.dat" for k in range(1, 6)]
-    folds = list(D.keel_folds("abalone9-18", tmp_path))
+    folds = list(keel.keel_folds("abalone9-18", tmp_path))
     assert [f.fold for f in folds] == [0, 1, 2, 3]
     assert folds[0].X_train.shape == (3, 6) and folds[0].X_test.shape == (3, 6)
     assert folds[0].feature_names[0] == "Sex=M"
     with pytest.raises(FileNotFoundError):
-        D.keel_fold_paths("nope", tmp_path)
+        keel.keel_fold_paths("nope", tmp_path)
 
 
 def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("SIMPOR_DATA_DIR", str(tmp_path))
-    assert D.find_data_dir() == tmp_path
-    assert D.find_data_dir(tmp_path / "x") == tmp_path / "x"
-    with pytest.raises(FileNotFoundError):
-        D.keel_names()
+    assert data_sets.find_data_dir() == tmp_path
+    assert data_sets.find_data_dir(tmp_path / "x") == tmp_path / "x"
+    with pytest.raises(FileNotFoundError, match="--data-dir"):
+        keel.keel_names()
+    monkeypatch.delenv("SIMPOR_DATA_DIR")
+    # The default is beside the repository bench/ lives in, not beside the installed package.
+    assert data_sets.find_data_dir() == data_sets.DEFAULT_DATA_DIR
+    assert data_sets.DEFAULT_DATA_DIR == Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def test_imblearn_npz_loader_and_folds(tmp_path):
@@ -155,11 +161,11 @@ def test_imblearn_npz_loader_and_folds(tmp_path):
     X = rng.normal(size=(50, 3))
     label = np.where(np.arange(50) < 10, 1, -1)
     np.savez(folder / "toy.npz", data=X, label=label)
-    assert D.imblearn_names(tmp_path) == ["toy"]
-    X2, y = D.load_imblearn("toy", tmp_path)
+    assert data_sets.imblearn_names(tmp_path) == ["toy"]
+    X2, y = data_sets.load_imblearn("toy", tmp_path)
     np.testing.assert_array_equal(X2, X)
     assert y.dtype == np.int64 and y.sum() == 10 and set(np.unique(y)) == {0, 1}
-    folds = list(D.imblearn_folds("toy", tmp_path))
+    folds = list(data_sets.imblearn_folds("toy", tmp_path))
     assert len(folds) == 5
     assert all(f.y_test.sum() == 2 for f in folds)  # stratified
     test_rows = np.sort(np.concatenate([np.flatnonzero((X[:, None] == f.X_test[None]).all(-1).any(1)) for f in folds]))
@@ -167,19 +173,19 @@ def test_imblearn_npz_loader_and_folds(tmp_path):
 
 
 def test_make_moon_matches_paper_sizes():
-    s = D.make_moon(random_state=3)
+    s = make_moon(random_state=3)
     assert np.bincount(s.y_train).tolist() == [1200, 400]
     assert np.bincount(s.y_test).tolist() == [300, 100]
     assert s.X_train.shape == (1600, 2)
-    t = D.make_moon(random_state=3)
+    t = make_moon(random_state=3)
     np.testing.assert_array_equal(s.X_train, t.X_train)
-    assert not np.array_equal(s.X_train, D.make_moon(random_state=4).X_train)
-    assert D.MOON_NOISE > 0
+    assert not np.array_equal(s.X_train, make_moon(random_state=4).X_train)
+    assert MOON_NOISE > 0
 
 
 @pytest.mark.parametrize("ir, n_min", [(3, 120), (7, 50)])
 def test_make_breast_cancer_matches_table2(ir, n_min):
-    s = D.make_breast_cancer(ir, random_state=0)
+    s = data_sets.make_breast_cancer(ir, random_state=0)
     assert int(np.sum(s.y_train == 0) + np.sum(s.y_test == 0)) == 357
     assert int(np.sum(s.y_train == 1) + np.sum(s.y_test == 1)) == n_min
     assert s.X_train.shape[1] == 30
@@ -192,10 +198,10 @@ def test_make_breast_cancer_matches_table2(ir, n_min):
 # --------------------------------------------------------------------------
 @needs_keel
 def test_every_real_keel_set_parses():
-    names = D.keel_names(DATA)
+    names = keel.keel_names(DATA)
     assert len(names) == 44
     for name in names:
-        folds = list(D.keel_folds(name, DATA))
+        folds = list(keel.keel_folds(name, DATA))
         assert len(folds) == (4 if name == "abalone9-18" else 5), name
         for f in folds:
             assert f.X_train.shape[1] == f.X_test.shape[1] and np.isfinite(f.X_train).all()
@@ -204,19 +210,19 @@ def test_every_real_keel_set_parses():
 
 @needs_keel
 def test_real_abalone_nominal_sex_is_encoded():
-    f = next(D.keel_folds("abalone9-18", DATA))
+    f = next(keel.keel_folds("abalone9-18", DATA))
     assert f.feature_names[:3] == ["Sex=M", "Sex=F", "Sex=I"]
     np.testing.assert_array_equal(f.X_train[:, :3].sum(1), 1.0)
-    g = next(D.keel_folds("abalone9-18", DATA, nominal="ordinal"))
+    g = next(keel.keel_folds("abalone9-18", DATA, nominal="ordinal"))
     assert set(np.unique(g.X_train[:, 0])) <= {0.0, 1.0, 2.0}
-    assert len(D.keel_fold_paths("pima", DATA)) == 5
+    assert len(keel.keel_fold_paths("pima", DATA)) == 5
 
 
 @needs_imblearn
 def test_real_imblearn_sets_load():
-    names = D.imblearn_names(DATA)
+    names = data_sets.imblearn_names(DATA)
     assert len(names) == 22
-    X, y = D.load_imblearn("ecoli", DATA)
+    X, y = data_sets.load_imblearn("ecoli", DATA)
     assert X.shape == (336, 7) and int(y.sum()) == 35
-    X, y = D.load_imblearn("abalone_19", DATA)
+    X, y = data_sets.load_imblearn("abalone_19", DATA)
     assert int(y.sum()) == 32

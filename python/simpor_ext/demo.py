@@ -34,8 +34,8 @@ class Outcome:
 
 def moon_data(n_samples: int, seed: int):
     """``X_train, X_test, y_train, y_test`` of the paper's imbalanced Moon
-    set (§6.2.1; see :func:`simpor_ext.datasets.make_moon`)."""
-    from .datasets import make_moon
+    set (§6.2.1; see :func:`simpor_ext.moon.make_moon`)."""
+    from .moon import make_moon
 
     split = make_moon(seed, n_samples=n_samples)
     return split.X_train, split.X_test, split.y_train, split.y_test
@@ -134,7 +134,7 @@ def run_demo(out_dir: Optional[Path] = Path("simpor-demo"), device: str = "auto"
     from imblearn.over_sampling import SMOTE
 
     from . import SIMPOR
-    from .datasets import MOON_NOISE
+    from .moon import MOON_NOISE
 
     start = time.perf_counter()
     X_train, X_test, y_train, y_test = moon_data(n_samples, seed)

@@ -1,15 +1,8 @@
-"""Data sets for evaluating SIMPOR: KEEL files, the imbalanced-learn benchmark,
-and the paper's Moon and Breast Cancer set-ups.
+"""KEEL ``.dat`` files: the parser, and the 5-fold splits of the KEEL
+imbalanced collection under ``<data>/keel/NAME/``.
 
-Every loader returns the minority ("positive") class as label ``1`` and the
-majority class as label ``0``, with float64 features.
-
-The real data live outside the repository (``../shared/data`` relative to the
-project root, or wherever ``SIMPOR_DATA_DIR`` points); see
-:func:`find_data_dir`. Nothing here downloads anything.
-
-KEEL nominal inputs
--------------------
+Nominal inputs
+--------------
 KEEL headers declare the category list of every nominal input (abalone's
 ``@attribute Sex {M, F, I}``). Encodings are built from that declared list,
 not from the values seen in one file, so a training fold and its test fold
@@ -23,76 +16,17 @@ always get the same columns in the same order:
 """
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Literal, Optional, Sequence, Union
+from typing import Iterator, Literal, Optional
 
 import numpy as np
 
-__all__ = [
-    "Split",
-    "KeelAttribute",
-    "KeelTable",
-    "find_data_dir",
-    "parse_keel",
-    "read_keel",
-    "keel_names",
-    "keel_fold_paths",
-    "keel_folds",
-    "imblearn_names",
-    "load_imblearn",
-    "imblearn_folds",
-    "make_moon",
-    "make_breast_cancer",
-    "MOON_NOISE",
-]
+from data_sets import PathLike, require_dir
+from simpor_ext.moon import Split
 
-PathLike = Union[str, "os.PathLike[str]"]
 NominalEncoding = Literal["onehot", "ordinal"]
-
-#: ``noise`` passed to :func:`sklearn.datasets.make_moons` by :func:`make_moon`.
-#: The paper does not state it; 0.3 makes the two moons overlap near the
-#: decision boundary, so F1 scores land in the paper's 0.85-0.92 range.
-MOON_NOISE = 0.3
-
-_ENV_VAR = "SIMPOR_DATA_DIR"
-
-
-# --------------------------------------------------------------------------
-# Containers
-# --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Split:
-    """One train/test split of a binary data set (minority label 1).
-
-    Attributes
-    ----------
-    X_train, y_train, X_test, y_test : ndarray
-        Features (float64, n x d) and labels (int64, 0 = majority,
-        1 = minority).
-    dataset : str
-        Name of the data set.
-    fold : int
-        Index of this split among the data set's splits (0-based).
-    feature_names : list of str
-        One name per column of ``X_*``.
-    """
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    dataset: str = ""
-    fold: int = 0
-    feature_names: list = field(default_factory=list)
-
-    @property
-    def imbalance_ratio(self) -> float:
-        """Majority count / minority count in the training part."""
-        n_min = int(np.sum(self.y_train == 1))
-        return float(np.sum(self.y_train == 0)) / max(n_min, 1)
 
 
 @dataclass(frozen=True)
@@ -146,55 +80,6 @@ class KeelTable:
     labels: np.ndarray
 
 
-# --------------------------------------------------------------------------
-# Locating the data
-# --------------------------------------------------------------------------
-def find_data_dir(data_dir: Optional[PathLike] = None) -> Optional[Path]:
-    """Locate the shared data folder (holding ``keel/`` and ``imblearn-benchmark/``).
-
-    Parameters
-    ----------
-    data_dir : path, optional
-        Used as is when given (returned even if it does not exist, so the
-        caller's error names it).
-
-    Returns
-    -------
-    Path or None
-        In order: ``data_dir``; ``$SIMPOR_DATA_DIR``; ``../shared/data``
-        relative to the source checkout this module lives in; ``../shared/data``
-        relative to the working directory. None when none of them exists.
-    """
-    if data_dir is not None:
-        return Path(data_dir)
-    env = os.environ.get(_ENV_VAR)
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    candidates = [here.parents[3] / "shared" / "data"] if len(here.parents) > 3 else []
-    candidates.append(Path.cwd().resolve().parent / "shared" / "data")
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-def _require_dir(data_dir: Optional[PathLike], sub: str) -> Path:
-    root = find_data_dir(data_dir)
-    if root is None:
-        raise FileNotFoundError(
-            f"no data folder found: pass data_dir or set ${_ENV_VAR} "
-            "(expected ../shared/data next to the project)"
-        )
-    path = root / sub
-    if not path.is_dir():
-        raise FileNotFoundError(f"{path} does not exist")
-    return path
-
-
-# --------------------------------------------------------------------------
-# KEEL parser
-# --------------------------------------------------------------------------
 _ATTR_RE = re.compile(
     r"^@attribute\s+(?P<name>'[^']*'|\"[^\"]*\"|\S+?)(?:\s+|(?=\{))"
     r"(?P<rest>\{.*|(?:real|integer|numeric)\b.*)$",
@@ -368,7 +253,7 @@ def read_keel(
 
 def keel_names(data_dir: Optional[PathLike] = None) -> list[str]:
     """Names of the KEEL data sets found under ``<data>/keel``, sorted."""
-    root = _require_dir(data_dir, "keel")
+    root = require_dir(data_dir, "keel")
     return sorted(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*-5-*tra.dat")))
 
 
@@ -387,7 +272,7 @@ def keel_fold_paths(name: str, data_dir: Optional[PathLike] = None) -> list[tupl
     list of (Path, Path)
         Sorted by fold number; only folds with both files present.
     """
-    folder = _require_dir(data_dir, "keel") / name
+    folder = require_dir(data_dir, "keel") / name
     if not folder.is_dir():
         raise FileNotFoundError(f"no KEEL data set {name!r} in {folder.parent}")
     parts: dict[int, dict[str, Path]] = {}
@@ -414,7 +299,7 @@ def keel_folds(
     name : str
         Folder name under ``<data>/keel`` (e.g. ``"abalone9-18"``).
     data_dir : path, optional
-        The shared data folder; see :func:`find_data_dir`.
+        The shared data folder; see :func:`data_sets.find_data_dir`.
     nominal : {"onehot", "ordinal"}
         Encoding of nominal inputs.
 
@@ -428,185 +313,3 @@ def keel_folds(
         if train.feature_names != test.feature_names:
             raise ValueError(f"{tra.name} and {tst.name} declare different inputs")
         yield Split(train.X, train.y, test.X, test.y, name, i, list(train.feature_names))
-
-
-# --------------------------------------------------------------------------
-# imbalanced-learn benchmark (.npz)
-# --------------------------------------------------------------------------
-def imblearn_names(data_dir: Optional[PathLike] = None) -> list[str]:
-    """Names of the ``.npz`` sets under ``<data>/imblearn-benchmark``, sorted."""
-    root = _require_dir(data_dir, "imblearn-benchmark")
-    return sorted(p.stem for p in root.glob("*.npz"))
-
-
-def load_imblearn(name: str, data_dir: Optional[PathLike] = None) -> tuple[np.ndarray, np.ndarray]:
-    """Load one imbalanced-learn benchmark set.
-
-    Parameters
-    ----------
-    name : str
-        File stem, e.g. ``"ecoli"``.
-    data_dir : path, optional
-        The shared data folder; see :func:`find_data_dir`.
-
-    Returns
-    -------
-    X : ndarray (n, d) float64
-    y : ndarray (n,) int64
-        1 for the minority (stored as +1), 0 for the majority (stored as -1).
-    """
-    path = _require_dir(data_dir, "imblearn-benchmark") / f"{name}.npz"
-    if not path.is_file():
-        raise FileNotFoundError(f"no imblearn benchmark set {name!r} ({path})")
-    with np.load(path) as z:
-        X = np.asarray(z["data"], dtype=np.float64)
-        y = (np.asarray(z["label"]) == 1).astype(np.int64)
-    return X, y
-
-
-def imblearn_folds(
-    name: str,
-    data_dir: Optional[PathLike] = None,
-    *,
-    n_splits: int = 5,
-    random_state: int = 0,
-) -> Iterator[Split]:
-    """Stratified k-fold splits of an imbalanced-learn benchmark set.
-
-    Parameters
-    ----------
-    name : str
-        File stem, e.g. ``"ecoli"``.
-    data_dir : path, optional
-        The shared data folder.
-    n_splits : int
-        Number of folds.
-    random_state : int
-        Seed of the shuffle before splitting.
-
-    Yields
-    ------
-    Split
-    """
-    from sklearn.model_selection import StratifiedKFold
-
-    X, y = load_imblearn(name, data_dir)
-    names = [f"x{j}" for j in range(X.shape[1])]
-    cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
-    for i, (tr, te) in enumerate(cv.split(X, y)):
-        yield Split(X[tr], y[tr], X[te], y[te], name, i, names)
-
-
-# --------------------------------------------------------------------------
-# The paper's synthetic and Breast Cancer set-ups
-# --------------------------------------------------------------------------
-def _subsample_minority_and_split(
-    X: np.ndarray,
-    y: np.ndarray,
-    n_minority: int,
-    test_size: float,
-    rng: np.random.Generator,
-    name: str,
-    fold: int,
-    feature_names: Sequence[str],
-) -> Split:
-    from sklearn.model_selection import train_test_split
-
-    minority = np.flatnonzero(y == 1)
-    if n_minority > minority.size:
-        raise ValueError(f"asked for {n_minority} minority samples, only {minority.size} exist")
-    keep = np.concatenate([np.flatnonzero(y == 0), rng.choice(minority, n_minority, replace=False)])
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X[keep], y[keep], test_size=test_size, stratify=y[keep],
-        random_state=int(rng.integers(2**31 - 1)),
-    )
-    return Split(X_tr, y_tr.astype(np.int64), X_te, y_te.astype(np.int64), name, fold, list(feature_names))
-
-
-def make_moon(
-    random_state: int = 0,
-    *,
-    n_samples: int = 3000,
-    noise: float = MOON_NOISE,
-    ir: float = 3.0,
-    test_size: float = 0.2,
-) -> Split:
-    """The paper's imbalanced Moon data (§6.2.1).
-
-    ``make_moons`` draws ``n_samples`` points, half per moon; class B (the
-    minority, label 1) is reduced at random until majority:minority = ``ir``,
-    then a stratified ``test_size`` split is taken. With the defaults:
-    1500:500 in all, train 1200:400, test 300:100, as in the paper.
-
-    Parameters
-    ----------
-    random_state : int
-        Seeds the moons, the removal and the split (one trial each).
-    n_samples : int
-        Points drawn before the minority is reduced.
-    noise : float
-        Standard deviation of the Gaussian noise added by ``make_moons``. The
-        paper does not give it; the default :data:`MOON_NOISE` = 0.3 makes the
-        moons overlap.
-    ir : float
-        Majority:minority ratio after the reduction.
-    test_size : float
-        Fraction of the (stratified) test part.
-
-    Returns
-    -------
-    Split
-    """
-    from sklearn.datasets import make_moons
-
-    rng = np.random.default_rng(random_state)
-    X, y = make_moons(n_samples=n_samples, noise=noise, random_state=int(rng.integers(2**31 - 1)))
-    n_min = int(round(np.sum(y == 0) / ir))
-    return _subsample_minority_and_split(
-        X.astype(np.float64), y.astype(np.int64), n_min, test_size, rng, "moon", random_state, ["x0", "x1"]
-    )
-
-
-def make_breast_cancer(
-    ir: float = 3.0,
-    random_state: int = 0,
-    *,
-    n_minority: Optional[int] = None,
-    test_size: float = 0.2,
-) -> Split:
-    """The paper's imbalanced Breast Cancer data (§6.3, Table 2).
-
-    scikit-learn's Wisconsin diagnostic set has 357 benign and 212 malignant
-    tumours; malignant is the minority (label 1). Malignant records are
-    removed at random to reach 357:``n_minority`` (``ir=3`` gives the paper's
-    357:120, ``ir=7`` its 357:50), then a stratified ``test_size`` split is
-    taken.
-
-    Parameters
-    ----------
-    ir : float
-        Majority:minority ratio; ``n_minority = round(357 / ir)`` unless given
-        (3 -> 119 would differ from the paper, so 3 and 7 map to 120 and 50).
-    random_state : int
-        Seeds the removal and the split (one trial each).
-    n_minority : int, optional
-        Exact number of malignant records to keep.
-    test_size : float
-        Fraction of the (stratified) test part.
-
-    Returns
-    -------
-    Split
-    """
-    from sklearn.datasets import load_breast_cancer
-
-    bunch = load_breast_cancer()
-    X = np.asarray(bunch.data, dtype=np.float64)
-    y = (bunch.target == 0).astype(np.int64)  # target 0 = malignant = minority
-    if n_minority is None:
-        n_minority = {3.0: 120, 7.0: 50}.get(float(ir), int(round(np.sum(y == 0) / ir)))
-    name = f"breast_cancer_ir{ir:g}"
-    return _subsample_minority_and_split(
-        X, y, n_minority, test_size, np.random.default_rng(random_state), name, random_state,
-        list(bunch.feature_names),
-    )
