@@ -70,3 +70,32 @@ def test_ctrl_c_during_the_ascent_raises_keyboard_interrupt_at_once():
     assert proc.returncode == 130, out
     handled = float(out.split()[-1])
     assert handled - sent < 5.0  # one round of trials, not the rest of a 1024-seed batch
+
+
+AL_SCRIPT = textwrap.dedent("""
+    import sys, time
+    import numpy as np
+    from simpor_ext import balance
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6000, 10)); y = np.r_[np.ones(600, int), np.zeros(5400, int)]
+    slow_mlp = {"initial_size": 4000, "mlp_params": {"max_iter": 5000, "tol": 0.0, "n_iter_no_change": 10000}}
+    print("start", flush=True)
+    try:
+        balance(X, y, informative=slow_mlp, max_iter=1, device="cpu", random_state=0)
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(130)
+""")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_during_active_learning_is_not_swallowed():
+    """scikit-learn's MLP catches KeyboardInterrupt and returns half-trained;
+    the sampler must stop instead of going on with that model."""
+    proc = subprocess.Popen([sys.executable, "-c", AL_SCRIPT], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "start"
+    time.sleep(4)  # inside the MLP's fit: 5,000 epochs on 4,000 rows
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and out.strip() == "interrupted", out

@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import signal
+import threading
 import warnings
 from dataclasses import dataclass, fields
 from numbers import Integral, Real
@@ -160,6 +162,29 @@ def _stratified_initial(codes: np.ndarray, n_init: int, n_classes: int, rng: np.
     return np.sort(np.concatenate(picks))
 
 
+@contextlib.contextmanager
+def _ctrl_c_kept():
+    """scikit-learn's MLP catches KeyboardInterrupt and returns a half-trained
+    model (with a warning); a Ctrl-C during a fit is remembered here and
+    raised once the fit has returned, so the run stops as the user asked."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+    hits = []
+
+    def handler(signum, frame):
+        hits.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if hits:
+        raise KeyboardInterrupt
+
+
 class _Learner:
     """Trains the scoring model on the labelled rows and scores the pool."""
 
@@ -187,7 +212,7 @@ class _Learner:
         # with anything else on the cores); one thread also makes the weights
         # independent of the machine's core count.
         blas = threadpool_limits(1, user_api="blas") if self.kind == "mlp" else contextlib.nullcontext()
-        with warnings.catch_warnings(), blas:
+        with warnings.catch_warnings(), blas, _ctrl_c_kept():
             warnings.filterwarnings("ignore", category=ConvergenceWarning)
             if self.kind == "mlp":
                 if self.model is None or s.refit_epochs is None:
