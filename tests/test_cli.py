@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -31,11 +33,15 @@ CLI_TIMEOUT = 180
 
 
 # ----------------------------------------------------------------- helpers
-def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+def cli_env(**extra: str) -> dict:
     # The subprocess imports the simpor_ext this process imported, wherever it lives.
     search_path = [str(Path(simpor_ext.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
-    env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=os.pathsep.join(filter(None, search_path)))
-    return subprocess.run([sys.executable, "-m", "simpor_ext", *map(str, args)], cwd=cwd, env=env,
+    return {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": os.pathsep.join(filter(None, search_path)),
+            **extra}
+
+
+def run_cli(*args, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simpor_ext", *map(str, args)], cwd=cwd, env=cli_env(**env),
                           capture_output=True, text=True, timeout=CLI_TIMEOUT)
 
 
@@ -226,6 +232,10 @@ BAD_DATA = {
     "nan": (_nan, ["NaN", "row 7", "'width'"]),
     "inf": (_inf, ["infinite", "row 11", "'depth'"]),
     "one class": (_one_class, ["single class", "'neg'"]),
+    "one integer class": (lambda df: df.assign(label=0), ["single class (0);"]),  # not np.int64(0)
+    "fractional labels": (lambda df: df.assign(label=np.linspace(0, 1, len(df))),
+                          ["'label'", "fractional", "class labels"]),
+    "header only": (lambda df: df.iloc[:0], ["no rows"]),  # not 'non-numeric feature columns'
     "missing label": (_label_nan, ["NaN", "row 3", "'label'"]),
 }
 
@@ -239,6 +249,92 @@ def test_bad_data(tmp_path, case):
     result = run_cli("balance", source, "-o", "out.csv", "--target", "label", cwd=tmp_path)
     check_error(result.returncode, result.stderr, 1, *needles)
     assert folder_state(tmp_path) == state  # input byte-identical, nothing written
+
+
+def test_huge_value_gives_finite_output(tmp_path):
+    """The CLI refuses inf in its input; it wrote inf in its output when one
+    value above ~1e154 overflowed the standard deviation."""
+    df = blobs()
+    df.loc[0, "height"] = 1e300
+    df.to_csv(tmp_path / "data.csv", index=False)
+    result = run_cli("balance", "data.csv", "-o", "out.csv", "--target", "label", "--no-informative",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert np.isfinite(out[FEATURES].to_numpy()).all()
+    assert len(out) == 2 * N_MAJORITY
+
+
+def test_narrow_integer_columns_stay_in_range(tmp_path):
+    """A uint8 column failed after all the work ('Cannot losslessly cast')."""
+    rng = np.random.default_rng(0)
+    df = blobs().assign(level=rng.integers(0, 4, N_MAJORITY + N_MINORITY).astype(np.uint8),
+                        small=rng.integers(-3, 3, N_MAJORITY + N_MINORITY).astype(np.int8))
+    df.to_parquet(tmp_path / "data.parquet", index=False)
+    result = run_cli("balance", "data.parquet", "-o", "out.parquet", "--target", "label", "--no-informative",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = pd.read_parquet(tmp_path / "out.parquet")
+    assert out["level"].dtype == np.uint8 and out["small"].dtype == np.int8
+    for name in ("level", "small"):
+        assert out[name].between(df[name].min(), df[name].max()).all()
+
+
+def test_wide_file_no_fragmentation_warning(tmp_path):
+    """pandas' 'DataFrame is highly fragmented' warning was relayed for wide
+    files with mixed dtypes; warnings are shown here (PYTHONWARNINGS=default)."""
+    rng = np.random.default_rng(0)
+    n = N_MAJORITY + N_MINORITY
+    df = pd.DataFrame({f"c{j}": rng.normal(size=n) if j % 2 else rng.integers(0, 5, n) for j in range(240)})
+    df["label"] = blobs()["label"]
+    df.to_csv(tmp_path / "wide.csv", index=False)
+    result = run_cli("balance", "wide.csv", "-o", "out.csv", "--target", "label", "--no-informative",
+                     "--max-iter", "3", "--origin-column", "origin", cwd=tmp_path, PYTHONWARNINGS="default")
+    assert result.returncode == 0, result.stderr
+    assert "fragmented" not in result.stderr and "Warning" not in result.stderr, result.stderr
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert list(out.columns) == [*df.columns, "origin"] and len(out) == 2 * N_MAJORITY
+
+
+@pytest.mark.parametrize("rows, needle", [
+    (lambda df: df.iloc[: N_MAJORITY + 1], "simpor-ext: warning: a class to grow has a single sample"),
+    (lambda df: df.assign(**{c: df[c].where(df["label"] == "neg", 1.0) for c in FEATURES}),
+     "simpor-ext: warning: class 'pos': its 20 rows are identical, so its 40 synthetic rows are exact copies"),
+], ids=["single sample", "identical rows"])
+def test_library_warnings_are_one_prefixed_line(tmp_path, rows, needle):
+    rows(blobs()).to_csv(tmp_path / "data.csv", index=False)
+    result = run_cli("balance", "data.csv", "-o", "out.csv", "--target", "label", "--no-informative",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert any(line.startswith(needle) for line in lines), result.stderr
+    assert all(line.startswith("simpor-ext: ") for line in lines), result.stderr
+
+
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
+    """Job schedulers and container stops send SIGTERM: exit status 143, one
+    line, and no hidden temporary file beside the output."""
+    rng = np.random.default_rng(0)
+    n0, n1 = 8000, 1000  # several seconds of ascent on one thread
+    df = pd.DataFrame(np.vstack([rng.normal(size=(n0, 8)), rng.normal(size=(n1, 8)) + 0.5]),
+                      columns=[f"f{j}" for j in range(8)]).assign(label=[0] * n0 + [1] * n1)
+    df.to_csv(tmp_path / "big.csv", index=False)
+    state = folder_state(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "simpor_ext", "balance", "big.csv", "-o", "out.csv", "--target",
+                             "label", "--no-informative", "--n-jobs", "1"], cwd=tmp_path, env=cli_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + CLI_TIMEOUT
+        while not any(p.name.startswith(".out.csv.") for p in tmp_path.iterdir()):  # the work has begun
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=CLI_TIMEOUT)
+    finally:
+        proc.kill()
+    check_error(proc.returncode, err, 143, "terminated")
+    assert folder_state(tmp_path) == state
 
 
 def test_missing_input(tmp_path):

@@ -8,7 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+from ._columns import is_number_column
+
+EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143  # 128 + SIGINT, 128 + SIGTERM
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 COMPRESSION_SUFFIXES = (".gz", ".bz2", ".zip", ".xz", ".zst")
@@ -142,18 +144,37 @@ def split_features(df, target: str):
     features = df.drop(columns=[target])
     if features.shape[1] == 0:
         raise CLIError(f"no feature columns: the input has only the target column {target!r}")
+    if len(df) == 0:
+        raise CLIError("no rows: the input holds only a header")
     bad = [f"{c!r} ({features[c].dtype})" for c in features.columns
-           if not (pd.api.types.is_numeric_dtype(features[c]) and not pd.api.types.is_complex_dtype(features[c]))]
+           if not is_number_column(features[c]) or pd.api.types.is_complex_dtype(features[c])]
     if bad:
-        raise CLIError(f"non-numeric feature column{'s' if len(bad) > 1 else ''}: {', '.join(bad)}; "
-                       "encode or drop {} first".format("them" if len(bad) > 1 else "it"))
+        raise CLIError(f"non-numeric feature column{'s' if len(bad) > 1 else ''}: {', '.join(bad)}; SIMPOR "
+                       "interpolates numbers: encode (e.g. one-hot) or drop {} first".format(
+                           "them" if len(bad) > 1 else "it"))
     _check_missing(df)
     _check_finite(features.to_numpy(dtype=np.float64), list(features.columns))
     y = df[target].to_numpy()
-    classes = pd.unique(df[target])
-    if len(classes) < 2:
-        raise CLIError(f"target column {target!r} has a single class ({classes[0]!r}); need at least two")
+    _check_labels(y, target)
     return features, y
+
+
+def _check_labels(y, target: str) -> None:
+    import numpy as np
+    import pandas as pd
+
+    classes = pd.unique(y)
+    if len(classes) < 2:
+        raise CLIError(f"target column {target!r} has a single class ({_plain(classes[0])!r}); need at least two")
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        fraction = y[np.mod(y, 1) != 0][0]
+        raise CLIError(f"target column {target!r} holds fractional numbers (e.g. {_plain(fraction)!r}): it must "
+                       "hold class labels (integers or text), not a continuous quantity")
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (shown as ``0``, not ``np.int64(0)``)."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
 
 
 def _where(row: int, column: Any) -> str:

@@ -5,9 +5,14 @@ every class. A single h only makes sense when the features share a scale, so
 the sampler works internally on standardised features
 ``z = (x - center) / scale`` (``center`` the column mean, ``scale`` the column
 standard deviation over all training rows) and maps the synthetic rows back to
-the caller's units. Columns with zero variance are *constant*: they carry no
-information for the KDE, take no part in the ascent and are copied unchanged
-into every synthetic row.
+the caller's units. Columns whose spread is lost in rounding noise are
+*constant*: they carry no information for the KDE, take no part in the ascent
+and are copied unchanged into every synthetic row. Whether a column varies is
+judged relative to its own magnitude, so units never matter.
+
+The statistics are taken on each column divided by a power of two near its
+largest magnitude: squares of values above ~1e154 would overflow, and a power
+of two changes no bit of the result for ordinary data.
 
 The rules of thumb are the multivariate ones of ``scipy.stats.gaussian_kde``
 applied to unit-variance data, with n the number of training rows and d the
@@ -21,7 +26,7 @@ feature's standard deviation).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Union
 
 import numpy as np
@@ -42,39 +47,52 @@ class Standardizer:
     scale : ndarray (d,) float64
         Column standard deviations; 1.0 for constant columns.
     varying : ndarray (d,) bool
-        Columns with non-zero variance (the ones the ascent moves).
+        Columns whose spread exceeds rounding noise (the ones the ascent moves).
+    exponent : ndarray (d,) int
+        Each column is divided by ``2 ** exponent`` (its largest magnitude,
+        rounded up to a power of two) before any arithmetic.
     """
 
     center: np.ndarray
     scale: np.ndarray
     varying: np.ndarray
+    exponent: np.ndarray
+    _unit_center: np.ndarray = field(repr=False)
+    _unit_scale: np.ndarray = field(repr=False)
 
     @classmethod
     def fit(cls, X: np.ndarray) -> "Standardizer":
         X64 = np.asarray(X, dtype=np.float64)
-        center = X64.mean(axis=0)
-        scale = X64.std(axis=0)
-        # A column whose spread is lost in rounding noise is constant in practice.
-        tiny = np.finfo(np.float64).eps * 16 * np.maximum(np.abs(center), 1.0)
-        varying = scale > tiny
+        peak = np.abs(X64).max(axis=0) if X64.shape[0] else np.zeros(X64.shape[1])
+        exponent = np.frexp(peak)[1]  # peak / 2**exponent in [0.5, 1)
+        unit = np.ldexp(X64, -exponent)
+        center = unit.mean(axis=0)
+        scale = unit.std(axis=0)
+        # A spread below a few ulps of the column's largest value is rounding noise.
+        varying = scale > np.finfo(np.float64).eps * 16 * np.ldexp(peak, -exponent)
         scale = np.where(varying, scale, 1.0)
-        return cls(center=center, scale=scale, varying=varying)
+        return cls(center=np.ldexp(center, exponent), scale=np.where(varying, np.ldexp(scale, exponent), 1.0),
+                   varying=varying, exponent=exponent, _unit_center=center, _unit_scale=scale)
 
     def transform(self, X: np.ndarray, dtype: type) -> np.ndarray:
         """Standardised non-constant columns, C-contiguous, in ``dtype``."""
         cols = self.varying
-        z = (np.asarray(X, dtype=np.float64)[:, cols] - self.center[cols]) / self.scale[cols]
+        unit = np.ldexp(np.asarray(X, dtype=np.float64)[:, cols], -self.exponent[cols])
+        z = (unit - self._unit_center[cols]) / self._unit_scale[cols]
         return np.ascontiguousarray(z, dtype=dtype)
 
     def inverse(self, Z: np.ndarray, template: np.ndarray) -> np.ndarray:
         """Rows in the caller's units (float64); constant columns from ``template``.
 
         ``template`` holds, row by row, the seeds the rows of ``Z`` were grown
-        from: constant columns are copied from them exactly.
+        from: constant columns are copied from them exactly. A row beyond the
+        largest float64 comes back as +-inf (the caller clips to its dtype).
         """
         out = np.array(template, dtype=np.float64, copy=True)
         cols = self.varying
-        out[:, cols] = np.asarray(Z, dtype=np.float64) * self.scale[cols] + self.center[cols]
+        unit = np.asarray(Z, dtype=np.float64) * self._unit_scale[cols] + self._unit_center[cols]
+        with np.errstate(over="ignore"):
+            out[:, cols] = np.ldexp(unit, self.exponent[cols])
         return out
 
 

@@ -3,15 +3,21 @@
 Every failure the user can cause (a missing file, a bad column, a bad option
 value, an unwritable output) ends in one line on stderr and a non-zero exit
 status, never a traceback: 1 for bad input data or a failed run, 2 for bad
-usage or option values, 130 when interrupted. ``--debug`` re-raises instead.
+usage or option values, 130 when interrupted (Ctrl-C), 143 when terminated
+(SIGTERM, unwound like Ctrl-C so no temporary file is left). ``--debug``
+re-raises instead. Warnings, from ``warnings`` or the package's ``logging``,
+print as one ``simpor-ext: warning:`` line each.
 pandas, matplotlib and the demo's models are imported by the commands that
 need them.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import re
+import signal
 import sys
 import time
 import warnings
@@ -21,8 +27,8 @@ from typing import Any, Callable, Optional, Sequence
 from ._backends import FALLBACK_WARNING
 from ._cli_options import (INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, flag_message, integer, positive_int, sampler_defaults,
                            with_default)
-from ._cli_tables import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_USAGE, AtomicOutput, CLIError, table_format,
-                          one_line, read_table, resolve_strategy, split_features)
+from ._cli_tables import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE, AtomicOutput, CLIError,
+                          table_format, one_line, read_table, resolve_strategy, split_features)
 
 
 # --------------------------------------------------------------------- parsing
@@ -249,13 +255,17 @@ def _output_frame(df, target: str, X_res, y_res, origin_column: Optional[str], s
     import numpy as np
     import pandas as pd
 
+    # Whole blocks joined with concat: inserting columns into a wide frame
+    # fragments it (and pandas warns).
     n = len(df)
-    synthetic = pd.DataFrame(X_res).iloc[n:].reset_index(drop=True)
-    synthetic[target] = np.asarray(y_res)[n:]
-    out = pd.concat([df, synthetic[list(df.columns)]], ignore_index=True)
+    features = pd.DataFrame(X_res).iloc[n:].reset_index(drop=True)
+    labels = pd.Series(np.asarray(y_res)[n:], name=target, dtype=df[target].dtype)
+    synthetic = pd.concat([features, labels], axis=1)[list(df.columns)]
+    out = pd.concat([df, synthetic], ignore_index=True)
     if origin_column is not None:
-        origin = pd.array([pd.NA] * n + list(np.asarray(sampler.sample_origin_)), dtype="Int64")
-        out[origin_column] = origin
+        origin = pd.Series(pd.array([pd.NA] * n + list(np.asarray(sampler.sample_origin_)), dtype="Int64"),
+                           name=origin_column)
+        out = pd.concat([out, origin], axis=1)
     return out
 
 
@@ -318,6 +328,53 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"simpor-ext: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
+class _OneLineLog(logging.Handler):
+    """The package's log records of level WARNING and up, as warnings are shown."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"simpor-ext: {record.levelname.lower()}: {' '.join(record.getMessage().split())}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _package_log_to_stderr():
+    package = logging.getLogger(__package__)
+    handler, propagate = _OneLineLog(logging.WARNING), package.propagate
+    package.addHandler(handler)
+    package.propagate = False
+    try:
+        yield
+    finally:
+        package.removeHandler(handler)
+        package.propagate = propagate
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (job schedulers, container stops), unwound like Ctrl-C: every
+    ``except BaseException`` cleanup runs."""
+
+    received = False  # also when code that handles Ctrl-C re-raises a plain KeyboardInterrupt
+
+
+def _on_sigterm(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the cleanup finish
+    _Terminated.received = True
+    raise _Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    _Terminated.received = False
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``simpor-ext`` console script; returns the exit status."""
     parser = build_parser()
@@ -325,6 +382,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     warnings.showwarning = _show_warning
     # The summary line names the device that ran; ``info`` says why no GPU.
     warnings.filterwarnings("ignore", message=re.escape(FALLBACK_WARNING))
+    with _sigterm_unwinds(), _package_log_to_stderr():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
@@ -334,6 +396,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"simpor-ext: error: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
+        if _Terminated.received:
+            print("simpor-ext: terminated", file=sys.stderr)
+            return EXIT_TERMINATED
         print("simpor-ext: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. ``simpor-ext info | head -1``

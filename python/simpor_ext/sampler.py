@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, InvalidParamet
 from tqdm.auto import tqdm
 
 from ._backends import DEVICES, get_backend
+from ._columns import cast_rows, frame_columns, frame_output
 from .bandwidth import BANDWIDTH_RULES, Standardizer, resolve_bandwidth
 from .informative import ActiveLearning, find_informative, resolve_settings
 from .kernels import CONTRASTS, STEP_RULES
@@ -41,33 +42,9 @@ def _generator(random_state: Any) -> np.random.Generator:
     return np.random.default_rng(random_state)
 
 
-def _integer_columns(X: Any) -> Optional[np.ndarray]:
-    """Which columns of a DataFrame hold integers or booleans (None otherwise)."""
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(X, "columns"):
-        return None
-
-    def kind(dtype: Any) -> str:
-        try:  # pandas extension dtypes (nullable Int64, ...) expose their numpy dtype
-            return np.dtype(getattr(dtype, "numpy_dtype", dtype)).kind
-        except TypeError:
-            return "O"
-
-    mask = np.array([kind(t) in "iub" for t in dtypes], dtype=bool)
-    return mask if mask.any() else None
-
-
-def _to_caller_dtype(rows: np.ndarray, dtype: np.dtype, round_cols: Optional[np.ndarray]) -> np.ndarray:
-    """Cast float64 synthetic rows to X's dtype; integer data is rounded, not truncated."""
-    if dtype.kind == "b":
-        return rows >= 0.5
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        return np.clip(np.rint(rows), info.min, info.max).astype(dtype)
-    if round_cols is not None:  # integer columns of a mixed DataFrame
-        rows = rows.copy()
-        rows[:, round_cols] = np.rint(rows[:, round_cols])
-    return rows.astype(dtype, copy=False)
+def _label(value: Any) -> str:
+    """A class label as the user wrote it (``0``, not ``np.int64(0)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 class _OnnxPath(Options):
@@ -286,7 +263,10 @@ class SIMPOR(BaseOverSampler):
         return tags
 
     def _check_X_y(self, X, y, accept_sparse=None):
-        return super()._check_X_y(X, y, accept_sparse=False)
+        # scikit-learn's finiteness check sums X first: finite float32 near its limit
+        # overflows that sum (a RuntimeWarning) before the exact check passes it.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return super()._check_X_y(X, y, accept_sparse=False)
 
     def fit_resample(self, X, y, **params):
         """Resample the dataset.
@@ -297,19 +277,29 @@ class SIMPOR(BaseOverSampler):
             Numeric data; pandas DataFrames come back as DataFrames with the
             same columns and dtypes.
         y : array-like of shape (n_samples,)
-            Class labels (any hashable values).
+            Class labels: integers, strings, booleans, or floats that are
+            whole numbers (scikit-learn's classification targets).
 
         Returns
         -------
         X_resampled : {ndarray, dataframe} of shape (n_samples_new, n_features)
             The input rows, then the synthetic rows.
         y_resampled : {ndarray, series} of shape (n_samples_new,)
+
+        Raises
+        ------
+        ValueError
+            Before any work, for non-numeric DataFrame columns (named),
+            NaN or infinite values, labels that are not classes, or bad
+            parameters.
         """
-        self._round_columns = _integer_columns(X)
+        self._frame = frame_columns(X)
         try:
-            return super().fit_resample(X, y, **params)
+            X_res, y_res = super().fit_resample(X, y, **params)
+            # imbalanced-learn re-wraps the frame built in _fit_resample; return that one.
+            return (X_res if self._frame is None else self._frame.result), y_res
         finally:
-            del self._round_columns
+            del self._frame
 
     def _validate_params(self):
         """scikit-learn's checks of ``_parameter_constraints``, then the rules
@@ -343,6 +333,10 @@ class SIMPOR(BaseOverSampler):
         plan = [(int(np.searchsorted(labels, c)), int(m)) for c, m in self.sampling_strategy_.items() if m > 0]
         # R (eq. 14) first: a k_neighbors error surfaces before the active learning runs.
         radius = {code: self._radii(Z, codes, code) for code, _ in plan}
+        for code, n_new in plan:
+            if counts[code] > 1 and Z.shape[1] and not np.ptp(Z[codes == code], axis=0).any():
+                logger.warning("class %s: its %d rows are identical, so its %d synthetic rows are exact "
+                               "copies of them", _label(labels[code]), counts[code], n_new)
         if settings is None or Z.shape[1] == 0:
             S, self.n_rounds_ = np.empty(0, dtype=np.int64), 0
         else:
@@ -361,13 +355,33 @@ class SIMPOR(BaseOverSampler):
                 parts.append(self._grow_class(Z, codes, counts, code, n_new, radius[code], in_S, rng, ascent, bar))
 
         self._store(parts)
-        if not parts:
-            return X.copy(), y.copy()
         seeds = self.sample_origin_
-        rows = std.inverse(np.concatenate([p["points"] for p in parts]), X[seeds])
-        X_new = _to_caller_dtype(rows, X.dtype, getattr(self, "_round_columns", None))
-        y_new = np.concatenate([np.full(p["seeds"].size, labels[p["code"]], dtype=y.dtype) for p in parts])
-        return np.concatenate([X, X_new]), np.concatenate([y, y_new])
+        rows = std.inverse(np.concatenate([p["points"] for p in parts]), X[seeds]) if parts \
+            else np.empty((0, X.shape[1]))
+        # Constant columns, and whole rows grown on a sphere of radius 0, are their
+        # seed's values: copied in the caller's dtype, not round-tripped through float64.
+        copied = np.logical_or.outer(self.radii_ == 0, ~std.varying)
+        y_new = np.concatenate([np.full(p["seeds"].size, labels[p["code"]], dtype=y.dtype) for p in parts]) \
+            if parts else y[:0]
+        return self._with_synthetic_rows(X, rows, seeds, copied), np.concatenate([y, y_new])
+
+    def _with_synthetic_rows(self, X: np.ndarray, rows: np.ndarray, seeds: np.ndarray, copied: np.ndarray):
+        """``X``'s rows, then the float64 synthetic ``rows`` in the caller's
+        dtypes (cells where ``copied`` is True taken from row ``seeds`` of X):
+        an array, or for DataFrame input the frame rebuilt."""
+        frame = getattr(self, "_frame", None)
+        dtypes = frame.value_dtypes if frame is not None else [X.dtype] * X.shape[1]
+        rows = cast_rows(rows, X, dtypes, frame.frame if frame is not None else None)
+        if not np.isfinite(rows).all():  # never hand back inf or NaN, whatever went wrong upstream
+            bad = np.flatnonzero(~np.isfinite(rows).all(axis=0))
+            raise RuntimeError(f"SIMPOR computed non-finite synthetic values in feature column(s) {bad.tolist()}; "
+                               "this is a bug: please report it with the data's shape and value ranges")
+        if frame is not None:
+            frame.result = frame_output(frame, rows, seeds, copied)
+            return frame.result
+        synthetic = rows.astype(X.dtype)
+        synthetic[copied] = X[seeds][copied]
+        return np.concatenate([X, synthetic])
 
     def _radii(self, Z, codes, code) -> np.ndarray:
         members = codes == code
