@@ -259,13 +259,19 @@ def test_quiet_by_default_and_logs(capsys, caplog):
 
 
 # ---------------------------------------------------------------- devices
-def test_auto_device_warns_and_falls_back_without_gpu():
+def test_auto_device_warns_once_at_the_callers_line(monkeypatch):
     if simpor_ext.cuda_available():
         pytest.skip("a GPU is available: 'auto' does not fall back")
+    from simpor_ext import _backends
+
+    monkeypatch.setattr(_backends, "_warned_fallback", False)  # other tests may have used it up
     X, y = blobs()
-    with pytest.warns(UserWarning, match="running on the CPU"):
+    with pytest.warns(UserWarning, match="running on the CPU") as record:
         s, _, _ = fit(X, y, device="auto")
+        fit(X, y, device="auto")
     assert s.device_ == "cpu"
+    ours = [w for w in record if "running on the CPU" in str(w.message)]
+    assert len(ours) == 1 and ours[0].filename == __file__  # fit() here calls fit_resample
 
 
 def test_cuda_without_gpu_is_a_clear_error():

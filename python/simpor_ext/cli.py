@@ -282,8 +282,7 @@ def _summary(y, y_res, seconds: float, device: str, output: Path) -> str:
 
 def _device_used(sampler) -> str:
     """The backend that ran, with its thread count on the CPU."""
-    from ._backends import get_backend
-    from .sampler import n_threads_for
+    from ._backends import get_backend, n_threads_for
 
     return get_backend(sampler.device_, n_threads_for(sampler.n_jobs)).description
 

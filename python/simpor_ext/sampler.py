@@ -3,35 +3,25 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from numbers import Integral, Real
 from typing import Any, Optional
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
-from joblib import cpu_count, effective_n_jobs
-from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, Options, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, StrOptions
 from tqdm.auto import tqdm
 
-from ._backends import DEVICES, get_backend
+from ._backends import DEVICES, get_backend, n_threads_for
 from ._columns import cast_rows, frame_columns, frame_output
 from .bandwidth import BANDWIDTH_RULES, Standardizer, resolve_bandwidth
 from .informative import ActiveLearning, find_informative, resolve_settings
 from .kernels import CONTRASTS, STEP_RULES
-from .synthesis import grow, neighbour_radii, spread
+from .scoring import OnnxPath
+from .synthesis import allocate_seeds, grow, neighbour_radii
 
 __all__ = ["SIMPOR", "balance"]
 
 logger = logging.getLogger(__name__)
-
-def n_threads_for(n_jobs: Optional[int]) -> Optional[int]:
-    """CPU threads for ``n_jobs`` (joblib's convention: -1 all cores, -2 all
-    but one...), never more than the cores that exist: more threads than
-    cores only slow the kernels and onnxruntime down. None: all cores."""
-    if n_jobs is None:
-        return None
-    return min(effective_n_jobs(n_jobs), cpu_count())
-
 
 def _generator(random_state: Any) -> np.random.Generator:
     """The single Generator every random draw of a fit comes from."""
@@ -45,23 +35,6 @@ def _generator(random_state: Any) -> np.random.Generator:
 def _label(value: Any) -> str:
     """A class label as the user wrote it (``0``, not ``np.int64(0)``)."""
     return repr(value.item() if isinstance(value, np.generic) else value)
-
-
-class _OnnxPath(Options):
-    """A str or os.PathLike naming an ``.onnx`` file.
-
-    scikit-learn's validation only takes its own constraint classes, hence a
-    subclass of ``Options`` (an open set of values, not a finite one).
-    """
-
-    def __init__(self) -> None:
-        super().__init__(str, set())
-
-    def is_satisfied_by(self, val: Any) -> bool:
-        return isinstance(val, (str, os.PathLike)) and os.fspath(val).lower().endswith(".onnx")
-
-    def __str__(self) -> str:
-        return "a path to an .onnx file"
 
 
 class SIMPOR(BaseOverSampler):
@@ -212,7 +185,7 @@ class SIMPOR(BaseOverSampler):
         "tol": [None, Interval(Real, 0, None, closed="neither")],
         "step_rule": [StrOptions(set(STEP_RULES))],
         "informative": [StrOptions({"auto"}), dict, ActiveLearning, None],
-        "scorer": [StrOptions({"mlp"}), _OnnxPath(), bytes, HasMethods(["SerializeToString"]),
+        "scorer": [StrOptions({"mlp"}), OnnxPath(), bytes, HasMethods(["SerializeToString"]),
                    HasMethods(["run", "get_inputs"]), HasMethods(["fit", "predict_proba"])],
         "contrast": [StrOptions(set(CONTRASTS))],
         "device": [StrOptions(set(DEVICES))],
@@ -397,17 +370,7 @@ class SIMPOR(BaseOverSampler):
             others = np.where(np.arange(counts.size) == code, -1, counts)
             denom = Z[codes == int(np.argmax(others))]
 
-        # Algorithm 2, lines 3-11: grow S ∩ c until, inside S, class c stands to the
-        # majority as the strategy asks for the whole set; lines 12-20: the rest.
-        majority = int(np.argmax(counts))
-        s_members, rest = members[in_S[members]], members[~in_S[members]]
-        n_s = 0
-        if s_members.size:
-            target = counts[code] + n_new
-            goal = math.ceil(np.count_nonzero(in_S & (codes == majority)) * target / counts[majority])
-            n_s = int(np.clip(goal - s_members.size, 0, n_new))
-        seeds = np.concatenate([spread(s_members, n_s, rng),
-                                spread(rest if rest.size else s_members, n_new - n_s, rng)])
+        seeds, n_s = allocate_seeds(members, in_S, codes, counts, n_new, rng)
         logger.info("class code %d: %d synthetic rows, %d from informative seeds", code, n_new, n_s)
 
         seed_R = R[np.searchsorted(members, seeds)]

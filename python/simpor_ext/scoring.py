@@ -20,8 +20,9 @@ import warnings
 from typing import Any, Optional
 
 import numpy as np
+from sklearn.utils._param_validation import Options
 
-__all__ = ["entropy", "OnnxScorer", "EstimatorScorer", "is_onnx_source", "default_mlp", "mlp_scorer",
+__all__ = ["entropy", "OnnxScorer", "OnnxPath", "EstimatorScorer", "is_onnx_source", "default_mlp", "mlp_scorer",
            "MlpExporter", "session_threads"]
 
 #: Paper Table 1 ("Moon") and section 6.1: 3 hidden ReLU layers of 100, softmax
@@ -284,3 +285,20 @@ class MlpExporter:
             for (i, shape), w in zip(self._slots, list(mlp.coefs_) + list(mlp.intercepts_)):
                 inits[i].CopyFrom(numpy_helper.from_array(np.asarray(w, np.float32).reshape(shape), inits[i].name))
         return OnnxScorer(self._model, self.n_features, batch_size=self.batch_size, n_threads=self.n_threads)
+
+
+class OnnxPath(Options):
+    """A str or os.PathLike naming an ``.onnx`` file (a constraint of ``SIMPOR(scorer=...)``).
+
+    scikit-learn's validation only takes its own constraint classes, hence a
+    subclass of ``Options`` (an open set of values, not a finite one).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(str, set())
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return isinstance(val, (str, os.PathLike)) and os.fspath(val).lower().endswith(".onnx")
+
+    def __str__(self) -> str:
+        return "a path to an .onnx file"

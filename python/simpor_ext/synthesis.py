@@ -9,6 +9,7 @@ change a single draw.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any, Callable, Optional
@@ -19,7 +20,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from . import kernels
 
-__all__ = ["neighbour_radii", "spread", "GrownRows", "grow"]
+__all__ = ["neighbour_radii", "spread", "allocate_seeds", "GrownRows", "grow"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,27 @@ def spread(pool: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
     q, rem = divmod(m, pool.size)
     extra = np.sort(rng.choice(pool, size=rem, replace=False)) if rem else np.empty(0, dtype=pool.dtype)
     return np.concatenate([np.tile(pool, q), extra]).astype(np.int64)
+
+
+def allocate_seeds(members: np.ndarray, in_S: np.ndarray, codes: np.ndarray, counts: np.ndarray, n_new: int,
+                   rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """Seeds of one class's ``n_new`` rows (Algorithm 2), and how many come from S.
+
+    Lines 3-11: grow S ∩ c until, inside S, class c stands to the majority as
+    the strategy asks for the whole set; lines 12-20: the rest of the class
+    (or S ∩ c again when c lies wholly in S). ``members`` are the class's row
+    indices, sorted.
+    """
+    majority = int(np.argmax(counts))
+    code = codes[members[0]]
+    s_members, rest = members[in_S[members]], members[~in_S[members]]
+    n_s = 0
+    if s_members.size:
+        target = counts[code] + n_new
+        goal = math.ceil(np.count_nonzero(in_S & (codes == majority)) * target / counts[majority])
+        n_s = int(np.clip(goal - s_members.size, 0, n_new))
+    seeds = np.concatenate([spread(s_members, n_s, rng), spread(rest if rest.size else s_members, n_new - n_s, rng)])
+    return seeds, n_s
 
 
 @dataclass

@@ -12,10 +12,12 @@ import sys
 import warnings
 from typing import Any, Optional
 
+from joblib import cpu_count, effective_n_jobs
+
 from . import cpu, cuda
 from .native import AscentControls, AscentResult, NativeBackend
 
-__all__ = ["DEVICES", "FALLBACK_WARNING", "get_backend", "device_info", "cuda_available", "AscentControls", "AscentResult",
+__all__ = ["DEVICES", "FALLBACK_WARNING", "n_threads_for", "get_backend", "device_info", "cuda_available", "AscentControls", "AscentResult",
            "NativeBackend"]
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -43,6 +45,15 @@ def device_info() -> dict[str, Any]:
     reason = cuda.unavailable_reason()
     return {"cpu": cpu.build_info(), "cuda_built": cuda.built(), "cuda_available": reason is None,
             "cuda_reason": reason, "cuda_devices": cuda.device_names()}
+
+
+def n_threads_for(n_jobs: Optional[int]) -> Optional[int]:
+    """CPU threads for ``n_jobs`` (joblib's convention: -1 all cores, -2 all
+    but one...), never more than the cores that exist: more threads than
+    cores only slow the kernels and onnxruntime down. None: all cores."""
+    if n_jobs is None:
+        return None
+    return min(effective_n_jobs(n_jobs), cpu_count())
 
 
 def get_backend(device: str = "auto", n_threads: Optional[int] = None, *,
