@@ -35,3 +35,10 @@ def ascent_problem(seed=0, m=40, d=4, n_b=60, n_a=240, dtype=np.float64):
     radii = rng.uniform(0.05, 0.8, m)
     dirs = unit_rows(rng, m, d)
     return [a.astype(dtype) for a in (seeds, radii, dirs, numer, denom)] + [0.6]
+
+
+def two_classes(n0, n1, d, seed=0):
+    """A standard normal class 0 and a class 1 shifted by one unit."""
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.normal(size=(n0, d)), rng.normal(size=(n1, d)) + 1.0])
+    return X, np.r_[np.zeros(n0, int), np.ones(n1, int)]

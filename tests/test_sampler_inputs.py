@@ -10,16 +10,14 @@ from sklearn.neighbors import NearestNeighbors
 
 from simpor_ext import SIMPOR
 from simpor_ext.bandwidth import resolve_bandwidth
+from problems import two_classes
 
 FAST_AL = dict(initial_size=10, query_size=10, max_rounds=1, mlp_params=dict(hidden_layer_sizes=(8,), max_iter=20))
 FAST = dict(informative=FAST_AL, max_iter=20, device="cpu", n_jobs=1, random_state=0)
 
 
 def small(n0=40, n1=12, d=3, seed=0):
-    rng = np.random.default_rng(seed)
-    X = np.concatenate([rng.normal(size=(n0, d)), rng.normal(size=(n1, d)) + 1.0])
-    y = np.r_[np.zeros(n0, int), np.ones(n1, int)]
-    return X, y
+    return two_classes(n0, n1, d, seed)
 
 
 def run(X, y, **params):

@@ -8,15 +8,13 @@ import pandas as pd
 import pytest
 
 from simpor_ext import SIMPOR, balance
+from problems import two_classes
 
 FAST = dict(informative=None, max_iter=20, device="cpu", n_jobs=1, random_state=0)
 
 
 def data(n0=120, n1=30, d=4, seed=0):
-    rng = np.random.default_rng(seed)
-    X = np.concatenate([rng.normal(size=(n0, d)), rng.normal(size=(n1, d)) + 1.0])
-    y = np.r_[np.zeros(n0, int), np.ones(n1, int)]
-    return X, y
+    return two_classes(n0, n1, d, seed)
 
 
 def run(X, y, **params):
