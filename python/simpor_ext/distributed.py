@@ -85,7 +85,11 @@ def materialise(data: Any, name: str) -> Any:
     """
     if not hasattr(data, "__dask_graph__"):
         return data
-    nbytes, available = getattr(data, "nbytes", None), _available_bytes()
+    try:
+        nbytes = data.nbytes  # nan with unknown chunk sizes
+    except NotImplementedError:  # a dask.dataframe
+        nbytes = None
+    available = _available_bytes()
     if isinstance(nbytes, (int, np.integer)) and available is not None and nbytes > available:
         raise MemoryError(f"{name} is a dask collection of {nbytes / 2**30:.2f} GiB, more than the "
                           f"{available / 2**30:.2f} GiB of memory available: SIMPOR needs every row in memory "
