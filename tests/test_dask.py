@@ -171,3 +171,25 @@ def test_cuda_on_a_worker_without_gpu(client):
     X, y = data()
     with pytest.raises(RuntimeError, match="device='cuda' requested but no GPU"):
         balance(X, y, client=client, **dict(FAST, device="cuda"))
+
+
+def test_cli_scheduler_flag_and_environment(client, tmp_path):
+    import subprocess
+
+    X, y = data()
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]).assign(label=y)
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    common = [sys.executable, "-m", "simpor_ext", "balance", "in.csv", "--target", "label", "--random-state", "7",
+              "--no-informative", "--device", "cpu", "--quiet"]
+    env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    for name, extra, extra_env in (("local.csv", [], {}),
+                                   ("flag.csv", ["--scheduler", client.scheduler.address], {}),
+                                   ("env.csv", [], {"DASK_SCHEDULER_ADDRESS": client.scheduler.address})):
+        done = subprocess.run(common + ["-o", name] + extra, cwd=tmp_path, env={**env, **extra_env},
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    local = (tmp_path / "local.csv").read_bytes()
+    assert (tmp_path / "flag.csv").read_bytes() == local and (tmp_path / "env.csv").read_bytes() == local
+    bad = subprocess.run(common + ["-o", "bad.csv", "--scheduler", "tcp://127.0.0.1:1"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "--scheduler: cannot connect to tcp://127.0.0.1:1" in bad.stderr

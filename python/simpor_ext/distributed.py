@@ -137,10 +137,11 @@ class ClusterAscent:
                     ascend_chunk, ascent["device"], self.n_threads, centres, radii, directions, numer_f, denom_f,
                     bandwidth, controls, pure=True, retries=RETRIES))
             rows = {f.key: sl.stop - sl.start for sl, f in zip(slices, futures)}
-            for done in distributed.as_completed(futures):
-                if done.status == "error":
-                    done.result()  # raises the worker's exception here
-                progress(rows[done.key])
+            with self.client.as_current():  # as_completed needs it when the client is not the default one
+                for done in distributed.as_completed(futures):
+                    if done.status == "error":
+                        done.result()  # raises the worker's exception here
+                    progress(rows[done.key])
             results = self.client.gather(futures)
         finally:
             # Ctrl-C or an error: stop the rest of the class's tasks.
