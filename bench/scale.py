@@ -15,6 +15,7 @@ absolute times move with its load.
     python bench/scale.py --quick              # CI-sized: n = 2,000 and 5,000
     python bench/scale.py --n 10000 30000      # chosen sizes
     python bench/scale.py --json out.json --plot scale.png
+    python bench/scale.py --n 5000 --dask 2     # SIMPOR(client=...) on 1..2 local Dask workers
 """
 from __future__ import annotations
 
@@ -91,6 +92,40 @@ def format_row(row: dict) -> str:
     return "\n".join(lines)
 
 
+def run_dask(sizes, informative, max_workers: int) -> list[dict]:
+    """Wall time of one fit on 1..max_workers local Dask workers (one thread each), the local fit as baseline.
+
+    The cluster is started before the clock; its first fit, which imports the
+    package on the workers, is not timed.
+    """
+    from distributed import Client, LocalCluster
+
+    from simpor_ext import SIMPOR
+
+    rows = []
+    for n in sizes:
+        X, y = make_data(n, MINORITY[n])
+        params = dict(random_state=0, device="cpu", informative=informative, n_jobs=1)
+        start = time.perf_counter()
+        X_local, _ = SIMPOR(**params).fit_resample(X, y)
+        local = time.perf_counter() - start
+        rows.append({"n": n, "workers": 0, "seconds": local, "speed_up": 1.0, "same_bytes": True})
+        print(f"{n:>8} {'local':>8} {local:>9.2f} {1.0:>8.2f} {'yes':>10}", flush=True)
+        for workers in range(1, max_workers + 1):
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster, Client(cluster) as client:
+                SIMPOR(client=client, **params).fit_resample(X[::20], y[::20])  # warm the workers
+                start = time.perf_counter()
+                X_dask, _ = SIMPOR(client=client, **params).fit_resample(X, y)
+                seconds = time.perf_counter() - start
+            same = X_dask.tobytes() == X_local.tobytes()
+            rows.append({"n": n, "workers": workers, "seconds": seconds, "speed_up": local / seconds,
+                         "same_bytes": same})
+            print(f"{n:>8} {workers:>8} {seconds:>9.2f} {local / seconds:>8.2f} {'yes' if same else 'NO':>10}",
+                  flush=True)
+    return rows
+
+
 def plot(rows: list[dict], path: str) -> None:
     import matplotlib
 
@@ -114,13 +149,25 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help=f"sizes {QUICK}")
     p.add_argument("--n", type=int, nargs="+", choices=sorted(MINORITY), help=f"sizes (default {DEFAULT})")
     p.add_argument("--no-informative", action="store_true", help="skip active learning (times the ascent alone)")
+    p.add_argument("--dask", type=int, metavar="N",
+                   help="instead: SIMPOR on 1..N local Dask workers (one thread each) against the local fit "
+                        "on one thread")
     p.add_argument("--json", help="write the rows as JSON")
     p.add_argument("--plot", help="write a log-log PNG of time against n")
     args = p.parse_args(argv)
     sizes = args.n or (QUICK if args.quick else DEFAULT)
+    informative = None if args.no_informative else "auto"
+    if args.dask:
+        print(f"# {platform.processor() or platform.machine()}, d = {D}, float64, device cpu, n_jobs 1")
+        print(f"{'n':>8} {'workers':>8} {'seconds':>9} {'speed-up':>8} {'same bytes':>10}")
+        rows = run_dask(sizes, informative, args.dask)
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump(rows, fh, indent=1)
+        return 0
     print(f"# {platform.processor() or platform.machine()}, d = {D}, float64, device cpu")
     print(HEADER)
-    rows = run(sizes, None if args.no_informative else "auto")
+    rows = run(sizes, informative)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)

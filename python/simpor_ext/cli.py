@@ -303,15 +303,37 @@ def _load(args: argparse.Namespace):
     return df, X, y
 
 
+@contextlib.contextmanager
+def _scheduler_client(address: Optional[str]):
+    """A ``distributed.Client`` connected to ``address`` for the fit (None: run locally), closed after it."""
+    if not address:
+        yield None
+        return
+    from .distributed import require_distributed
+
+    try:
+        distributed = require_distributed()
+    except ImportError as exc:
+        raise CLIError(f"--scheduler: {one_line(exc)}", EXIT_USAGE) from None
+    try:
+        client = distributed.Client(address, timeout="20s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise CLIError(f"--scheduler: cannot connect to {address}: {one_line(exc)}") from None
+    with client:
+        yield client
+
+
 def _run_balance(args: argparse.Namespace) -> int:
     _check_paths(args)
     output = AtomicOutput(args.output, overwrite=args.overwrite)  # fail on the output before any work
     try:
         df, X, y = _load(args)
-        sampler = _make_sampler(_sampler_params(args, y))
-        start = time.perf_counter()
-        X_res, y_res = _fit_resample(sampler, X, y)
-        seconds = time.perf_counter() - start
+        params = _sampler_params(args, y)
+        with _scheduler_client(params.pop("client", None) or os.environ.get("DASK_SCHEDULER_ADDRESS")) as client:
+            sampler = _make_sampler({**params, "client": client})
+            start = time.perf_counter()
+            X_res, y_res = _fit_resample(sampler, X, y)
+            seconds = time.perf_counter() - start
         output.commit(_output_frame(df, args.target, X_res, y_res, args.origin_column, sampler))
     except BaseException:
         output.discard()

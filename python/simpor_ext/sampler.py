@@ -17,7 +17,8 @@ from .bandwidth import BANDWIDTH_RULES, Standardizer, resolve_bandwidth
 from .informative import ActiveLearning, find_informative, resolve_settings
 from .kernels import CONTRASTS, STEP_RULES
 from .scoring import OnnxPath
-from .synthesis import allocate_seeds, grow, neighbour_radii
+from .distributed import CHUNK_ROWS, ClusterAscent, materialise, resolve_client
+from .synthesis import allocate_seeds, ascend_locally, grow, neighbour_radii
 
 __all__ = ["SIMPOR", "balance"]
 
@@ -121,6 +122,17 @@ class SIMPOR(BaseOverSampler):
         int gives the same bytes for any ``n_jobs``.
     verbose : bool, default=False
         Show a tqdm progress bar over the synthetic rows.
+    client : None, "auto" or distributed.Client, default=None
+        Where the ascent runs. None: this process. A ``distributed.Client``
+        (or ``"auto"``: ``distributed.get_client()``): the ascent of each
+        class is cut into chunks of a size fixed by ``device`` and run as
+        tasks on the cluster's workers, each on its own backend
+        (``device="cuda"`` raises on a worker without a GPU); everything
+        else, and every random draw, stays here, so the output has the same
+        bytes as ``client=None`` for any number of workers. Needs
+        ``pip install "simpor_ext[dask]"``. ``clone`` shares the client;
+        pickling stores ``client=None`` in its place (a live Client cannot
+        be pickled, and the result does not depend on it).
 
     Attributes
     ----------
@@ -149,7 +161,8 @@ class SIMPOR(BaseOverSampler):
         The standardisation ``(x - center_) / scale_`` of the KDE space
         (``scale_`` is 1 for constant features).
     device_ : str
-        The backend that ran the ascent ("cpu" or "cuda").
+        The backend that ran the ascent ("cpu" or "cuda"; on a cluster, the
+        workers' backends joined by commas, e.g. "cpu,cuda").
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when X has string column names.
@@ -192,6 +205,7 @@ class SIMPOR(BaseOverSampler):
         "n_jobs": [None, Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state", np.random.Generator],
         "verbose": ["verbose"],
+        "client": [None, StrOptions({"auto"}), HasMethods(["submit", "scatter", "gather"])],
     }
 
     def __init__(
@@ -211,6 +225,7 @@ class SIMPOR(BaseOverSampler):
         n_jobs=None,
         random_state=None,
         verbose=False,
+        client=None,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.k_neighbors = k_neighbors
@@ -226,6 +241,23 @@ class SIMPOR(BaseOverSampler):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
+        self.client = client
+
+    def __sklearn_clone__(self):
+        # A Client is a handle to a cluster, not data: a clone shares it (it cannot be deep-copied).
+        client, self.client = self.client, None
+        try:
+            new = super().__sklearn_clone__()
+        finally:
+            self.client = client
+        new.client = client
+        return new
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if not (state.get("client") is None or isinstance(state["client"], str)):
+            state = {**state, "client": None}  # see the client parameter: same bytes without it
+        return state
 
     def _more_tags(self):  # scikit-learn < 1.6
         return {"X_types": ["2darray", "dataframe"]}
@@ -266,6 +298,7 @@ class SIMPOR(BaseOverSampler):
             NaN or infinite values, labels that are not classes, or bad
             parameters.
         """
+        X, y = materialise(X, "X"), materialise(y, "y")
         self._frame = frame_columns(X)
         try:
             X_res, y_res = super().fit_resample(X, y, **params)
@@ -287,8 +320,10 @@ class SIMPOR(BaseOverSampler):
     def _fit_resample(self, X, y):
         settings = resolve_settings(self.informative)
         n_threads = n_threads_for(self.n_jobs)
-        backend = get_backend(self.device, n_threads, warn_fallback=True)
-        self.device_ = backend.name
+        client = resolve_client(self.client)
+        # On a cluster each worker resolves the requested device itself.
+        backend = get_backend(self.device, n_threads, warn_fallback=True) if client is None else None
+        run_chunks = ascend_locally if client is None else ClusterAscent(client, n_threads)
         rng = _generator(self.random_state)
 
         # One memory layout, so column sums (and so every later bit) do not depend on it.
@@ -321,11 +356,15 @@ class SIMPOR(BaseOverSampler):
 
         total = sum(m for _, m in plan)
         ascent = dict(max_iter=self.max_iter, step=float(self.step), tol=self.tol, step_rule=self.step_rule,
-                      device=backend)
+                      device=backend or self.device)
+        chunk = backend.batch_size if backend is not None else CHUNK_ROWS[self.device]
         parts = []
         with tqdm(total=total, disable=not self.verbose, desc="SIMPOR", unit="sample") as bar:
             for code, n_new in plan:
-                parts.append(self._grow_class(Z, codes, counts, code, n_new, radius[code], in_S, rng, ascent, bar))
+                parts.append(self._grow_class(Z, codes, counts, code, n_new, radius[code], in_S, rng,
+                                              dict(ascent=ascent, chunk=chunk, progress=bar.update,
+                                                   run_chunks=run_chunks)))
+        self.device_ = backend.name if backend is not None else ",".join(sorted(run_chunks.backends)) or self.device
 
         self._store(parts)
         seeds = self.sample_origin_
@@ -362,7 +401,8 @@ class SIMPOR(BaseOverSampler):
             return np.zeros(np.count_nonzero(members))
         return neighbour_radii(Z[members], Z, self.k_neighbors, self.n_jobs)
 
-    def _grow_class(self, Z, codes, counts, code, n_new, R, in_S, rng, ascent, bar) -> dict:
+    def _grow_class(self, Z, codes, counts, code, n_new, R, in_S, rng, how: dict) -> dict:
+        """One class's synthetic rows; ``how``: :func:`grow`'s keyword arguments."""
         members = np.flatnonzero(codes == code)
         if self.contrast == "rest":
             denom = Z[codes != code]
@@ -377,11 +417,10 @@ class SIMPOR(BaseOverSampler):
         if Z.shape[1] == 0:  # every feature constant: the rows are copies of their seeds
             m = seeds.size
             logger.warning("every feature is constant: the synthetic rows are copies of their seeds")
-            bar.update(m)
+            how["progress"](m)
             return dict(code=code, seeds=seeds, points=np.empty((m, 0), Z.dtype), radii=np.zeros(m),
                         log_ratio=np.zeros(m), n_iter=np.zeros(m, np.int32), converged=np.ones(m, bool))
-        grown = grow(Z, seeds, seed_R, Z[members], denom, self.bandwidth_, rng, ascent=ascent,
-                     chunk=ascent["device"].batch_size, progress=bar.update)
+        grown = grow(Z, seeds, seed_R, Z[members], denom, self.bandwidth_, rng, **how)
         return dict(code=code, seeds=seeds, points=grown.points, radii=grown.radii,
                     log_ratio=grown.log_ratio, n_iter=grown.n_iter, converged=grown.converged)
 

@@ -12,7 +12,7 @@ import logging
 import math
 from dataclasses import dataclass
 from numbers import Integral
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import numpy as np
 from sklearn.base import clone
@@ -20,7 +20,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from . import kernels
 
-__all__ = ["neighbour_radii", "spread", "allocate_seeds", "GrownRows", "grow"]
+__all__ = ["neighbour_radii", "spread", "allocate_seeds", "GrownRows", "ascend_locally", "grow"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,18 @@ def _unit_directions(rng: np.random.Generator, m: int, d: int) -> np.ndarray:
     return v / norm
 
 
+# One chunk of a class's ascent: (its rows in the class's output, sphere centres, radii, unit start directions).
+Chunk = tuple[slice, np.ndarray, np.ndarray, np.ndarray]
+
+
+def ascend_locally(chunks: Iterable[Chunk], numer: np.ndarray, denom: np.ndarray, bandwidth: float, ascent: dict,
+                   progress: Callable[[int], Any]) -> Iterator[tuple[slice, kernels.AscentResult]]:
+    """:func:`kernels.ascend` on each chunk in turn, on the fit's resolved backend."""
+    for sl, centres, radii, directions in chunks:
+        yield sl, kernels.ascend(centres, radii, directions, numer, denom, bandwidth, **ascent)
+        progress(centres.shape[0])
+
+
 def grow(
     Z: np.ndarray,
     seeds: np.ndarray,
@@ -128,6 +140,7 @@ def grow(
     ascent: dict,
     chunk: int,
     progress: Callable[[int], Any],
+    run_chunks: Callable = ascend_locally,
 ) -> GrownRows:
     """One synthetic row per seed: r ~ U(0, R), a uniform start direction, Algorithm 1.
 
@@ -144,25 +157,34 @@ def grow(
     rng : numpy Generator
     ascent : dict
         Keyword arguments for :func:`kernels.ascend` (max_iter, step, tol,
-        step_rule, and ``device``: the fit's resolved backend).
+        step_rule, and ``device``: the fit's resolved backend), passed to
+        ``run_chunks``.
     chunk : int
         Seeds per :func:`kernels.ascend` call (progress and Ctrl-C granularity).
     progress : callable
         Called with the number of rows finished after each chunk.
+    run_chunks : callable
+        ``run_chunks(chunks, numer, denom, bandwidth, ascent, progress)``
+        yields ``(slice, AscentResult)`` for every chunk, in any order:
+        :func:`ascend_locally`, or a cluster's (:mod:`simpor_ext.distributed`).
+        Every draw happens here, before the chunk is handed over, so where
+        a chunk runs never changes a bit of the output.
     """
     m, d = seeds.size, Z.shape[1]
     radii = seed_radius * rng.uniform(0.0, 1.0, size=m)  # r ~ U(0, R), eq. 13-15
     out = GrownRows(points=np.empty((m, d), dtype=Z.dtype), radii=radii,
                     log_ratio=np.empty(m, dtype=np.float64), n_iter=np.zeros(m, dtype=np.int32),
                     converged=np.ones(m, dtype=bool))
-    for start in range(0, m, chunk):
-        sl = slice(start, min(m, start + chunk))
-        centres = Z[seeds[sl]]
-        directions = _unit_directions(rng, centres.shape[0], d)
-        res = kernels.ascend(centres, radii[sl], directions, numer, denom, bandwidth, **ascent)
+
+    def chunks() -> Iterator[Chunk]:
+        for start in range(0, m, chunk):
+            sl = slice(start, min(m, start + chunk))
+            centres = Z[seeds[sl]]
+            yield sl, centres, radii[sl], _unit_directions(rng, centres.shape[0], d)
+
+    for sl, res in run_chunks(chunks(), numer, denom, bandwidth, ascent, progress):
         out.points[sl] = res.points
         out.log_ratio[sl] = res.log_ratio
         out.n_iter[sl] = res.n_iter
         out.converged[sl] = res.converged
-        progress(centres.shape[0])
     return out

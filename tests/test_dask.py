@@ -1,0 +1,195 @@
+"""SIMPOR(client=...): the ascent on a Dask cluster gives the single-machine bytes (issue #19)."""
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+pytest.importorskip("distributed", reason="dask.distributed not installed: pip install '.[dask]'")
+import dask.array as da  # noqa: E402
+import dask.dataframe as dd  # noqa: E402
+from distributed import Client, LocalCluster, get_task_stream  # noqa: E402
+
+import simpor_ext.distributed as simpor_distributed  # noqa: E402
+from simpor_ext import SIMPOR, balance, cuda_available  # noqa: E402
+
+FAST = dict(informative=None, random_state=7, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Several tasks per class from a small data set (normal use: the backend's batch size)."""
+    monkeypatch.setitem(simpor_distributed.CHUNK_ROWS, "cpu", 16)
+
+
+def data(n_classes=2, n=400, d=5, dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    sizes = [n - 60 * (n_classes - 1)] + [60] * (n_classes - 1)
+    y = np.repeat(np.arange(n_classes), sizes)
+    X = (rng.normal(size=(n, d)) + 0.7 * y[:, None]).astype(dtype)
+    return X, y
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_same_bytes_as_one_machine(client, small_chunks, n_classes, dtype):
+    X, y = data(n_classes, dtype=dtype)
+    X_local, y_local = balance(X, y, **FAST)
+    sampler = SIMPOR(client=client, **FAST)
+    X_dask, y_dask = sampler.fit_resample(X, y)
+    assert X_dask.dtype == dtype and X_dask.tobytes() == X_local.tobytes()
+    assert np.array_equal(y_dask, y_local)
+    assert sampler.device_ == "cpu"
+
+
+def test_informative_and_auto_client(client):
+    """Active learning stays on the client; "auto" finds the default client."""
+    X, y = data()
+    params = dict(random_state=3, device="cpu", informative={"max_rounds": 2})
+    X_local, _ = balance(X, y, **params)
+    X_dask, _ = balance(X, y, client="auto", **params)
+    assert X_dask.tobytes() == X_local.tobytes()
+
+
+def test_pandas_and_dask_inputs(client, small_chunks):
+    X, y = data(3)
+    frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1].astype(np.float32), "c": np.round(X[:, 2] * 10).astype(int)})
+    labels = pd.Series(y, name="label")
+    X_local, y_local = balance(frame, labels, **FAST)
+    X_dask, y_dask = balance(frame, labels, client=client, **FAST)
+    pd.testing.assert_frame_equal(X_dask, X_local)
+    pd.testing.assert_series_equal(y_dask, y_local)
+    X_dd, y_dd = balance(dd.from_pandas(frame, npartitions=3), dd.from_pandas(labels, npartitions=3),
+                         client=client, **FAST)
+    pd.testing.assert_frame_equal(X_dd, X_local)
+    X_da, _ = balance(da.from_array(frame.to_numpy(np.float64), chunks=100), da.from_array(y, chunks=100),
+                      client=client, **FAST)
+    assert X_da.tobytes() == balance(frame.to_numpy(np.float64), y, **FAST)[0].tobytes()
+
+
+def test_dask_array_too_large_for_memory(monkeypatch):
+    monkeypatch.setattr(simpor_distributed, "_available_bytes", lambda: 1000)
+    X = da.zeros((1000, 10), chunks=100)
+    with pytest.raises(MemoryError, match="0.00 GiB.*available"):
+        balance(X, np.r_[np.zeros(900), np.ones(100)], **FAST)
+
+
+def test_every_worker_runs_tasks(client, small_chunks):
+    X, y = data(n=1200)
+    with get_task_stream(client) as stream:
+        balance(X, y, client=client, **FAST)
+    workers = {t["worker"] for t in stream.data if str(t["key"]).startswith("ascend_chunk")}
+    assert len(workers) == 2
+
+
+def _memory_chunk_holder(dask_scheduler):
+    """A worker holding a finished ascent chunk, or None."""
+    for ts in dask_scheduler.tasks.values():
+        if str(ts.key).startswith("ascend_chunk") and ts.state == "memory" and ts.who_has:
+            return next(iter(ts.who_has)).address
+    return None
+
+
+def test_worker_killed_mid_fit(client, monkeypatch):
+    monkeypatch.setitem(simpor_distributed.CHUNK_ROWS, "cpu", 8)
+    X, y = data(n=3000, d=8)
+    params = dict(FAST, max_iter=300, step_rule="fixed", step=0.02)  # slow ascents: many trials per row
+    X_local, _ = balance(X, y, **params)
+    pids = client.run(os.getpid)
+    state = {"done": False, "killed_while_running": False}
+
+    def kill_after_first_chunk():
+        deadline = time.monotonic() + 60
+        while not state["done"] and time.monotonic() < deadline:
+            holder = client.run_on_scheduler(_memory_chunk_holder)
+            if holder is not None:
+                os.kill(pids[holder], signal.SIGKILL)
+                state["killed_while_running"] = not state["done"]
+                return
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_after_first_chunk)
+    killer.start()
+    try:
+        X_dask, _ = balance(X, y, client=client, **params)
+    finally:
+        state["done"] = True
+        killer.join()
+    assert state["killed_while_running"]
+    assert X_dask.tobytes() == X_local.tobytes()
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts the worker for the next tests
+
+
+def test_clone_shares_the_client_and_pickle_drops_it(client):
+    sampler = SIMPOR(client=client, **FAST)
+    assert clone(sampler).client is client and sampler.client is client
+    restored = pickle.loads(pickle.dumps(sampler))
+    assert restored.client is None and restored.get_params()["random_state"] == 7
+    assert pickle.loads(pickle.dumps(SIMPOR(client="auto"))).client == "auto"
+
+
+def test_bad_clients(client):
+    X, y = data()
+    with pytest.raises(ValueError, match="'client' parameter"):
+        balance(X, y, client=5, **FAST)
+
+    class LooksLikeAClient:
+        def submit(self): ...
+        def scatter(self): ...
+        def gather(self): ...
+
+    with pytest.raises(TypeError, match="distributed.Client, got LooksLikeAClient"):
+        balance(X, y, client=LooksLikeAClient(), **FAST)
+    closed = Client(client.scheduler.address, set_as_default=False)
+    closed.close()
+    with pytest.raises(ValueError, match="is closed, not running"):
+        balance(X, y, client=closed, **FAST)
+
+
+def test_missing_extra_names_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now raises ImportError
+    X, y = data()
+    with pytest.raises(ImportError, match=r"simpor_ext\[dask\]"):
+        balance(X, y, client="auto", **FAST)
+
+
+@pytest.mark.skipif(cuda_available(), reason="this machine has a GPU: device='cuda' would run")
+def test_cuda_on_a_worker_without_gpu(client):
+    X, y = data()
+    with pytest.raises(RuntimeError, match="device='cuda' requested but no GPU"):
+        balance(X, y, client=client, **dict(FAST, device="cuda"))
+
+
+def test_cli_scheduler_flag_and_environment(client, tmp_path):
+    import subprocess
+
+    X, y = data()
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]).assign(label=y)
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    common = [sys.executable, "-m", "simpor_ext", "balance", "in.csv", "--target", "label", "--random-state", "7",
+              "--no-informative", "--device", "cpu", "--quiet"]
+    env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    for name, extra, extra_env in (("local.csv", [], {}),
+                                   ("flag.csv", ["--scheduler", client.scheduler.address], {}),
+                                   ("env.csv", [], {"DASK_SCHEDULER_ADDRESS": client.scheduler.address})):
+        done = subprocess.run(common + ["-o", name] + extra, cwd=tmp_path, env={**env, **extra_env},
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    local = (tmp_path / "local.csv").read_bytes()
+    assert (tmp_path / "flag.csv").read_bytes() == local and (tmp_path / "env.csv").read_bytes() == local
+    bad = subprocess.run(common + ["-o", "bad.csv", "--scheduler", "tcp://127.0.0.1:1"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "--scheduler: cannot connect to tcp://127.0.0.1:1" in bad.stderr
