@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["FrameColumns", "frame_columns", "is_number_column", "cast_rows", "frame_output"]
+__all__ = ["FrameColumns", "frame_columns", "is_number_column", "cast_rows", "frame_output", "with_synthetic_rows"]
 
 
 class FrameColumns:
@@ -160,3 +160,22 @@ def frame_output(columns: FrameColumns, synthetic: np.ndarray, seeds: np.ndarray
     out = pd.concat(parts, axis=1)[list(range(frame.shape[1]))]
     out.columns = frame.columns
     return out
+
+
+def with_synthetic_rows(X: np.ndarray, rows: np.ndarray, seeds: np.ndarray, copied: np.ndarray,
+                        frame: Optional[FrameColumns]) -> Any:
+    """``X``'s rows, then the float64 synthetic ``rows`` in the caller's
+    dtypes (cells where ``copied`` is True taken from row ``seeds`` of X):
+    an array, or for DataFrame input the frame rebuilt."""
+    dtypes = frame.value_dtypes if frame is not None else [X.dtype] * X.shape[1]
+    rows = cast_rows(rows, X, dtypes, frame.frame if frame is not None else None)
+    if not np.isfinite(rows).all():  # never hand back inf or NaN, whatever went wrong upstream
+        bad = np.flatnonzero(~np.isfinite(rows).all(axis=0))
+        raise RuntimeError(f"SIMPOR computed non-finite synthetic values in feature column(s) {bad.tolist()}; "
+                           "this is a bug: please report it with the data's shape and value ranges")
+    if frame is not None:
+        frame.result = frame_output(frame, rows, seeds, copied)
+        return frame.result
+    synthetic = rows.astype(X.dtype)
+    synthetic[copied] = X[seeds][copied]
+    return np.concatenate([X, synthetic])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import math
 from numbers import Integral, Real
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
@@ -12,13 +12,13 @@ from sklearn.utils._param_validation import HasMethods, Interval, InvalidParamet
 from tqdm.auto import tqdm
 
 from ._backends import DEVICES, get_backend, n_threads_for
-from ._columns import cast_rows, frame_columns, frame_output
+from ._columns import frame_columns, with_synthetic_rows
 from .bandwidth import BANDWIDTH_RULES, Standardizer, resolve_bandwidth
 from .informative import ActiveLearning, find_informative, resolve_settings
 from .kernels import CONTRASTS, STEP_RULES
 from .scoring import OnnxPath
 from .distributed import CHUNK_ROWS, ClusterAscent, materialise, resolve_client
-from .synthesis import allocate_seeds, ascend_locally, grow, neighbour_radii
+from .synthesis import ascend_locally, grow_class, neighbour_radii
 
 __all__ = ["SIMPOR", "balance"]
 
@@ -361,9 +361,9 @@ class SIMPOR(BaseOverSampler):
         parts = []
         with tqdm(total=total, disable=not self.verbose, desc="SIMPOR", unit="sample") as bar:
             for code, n_new in plan:
-                parts.append(self._grow_class(Z, codes, counts, code, n_new, radius[code], in_S, rng,
-                                              dict(ascent=ascent, chunk=chunk, progress=bar.update,
-                                                   run_chunks=run_chunks)))
+                parts.append(grow_class(Z, codes, counts, code, n_new, radius[code], in_S, rng, self.contrast,
+                                        self.bandwidth_, dict(ascent=ascent, chunk=chunk, progress=bar.update,
+                                                              run_chunks=run_chunks)))
         self.device_ = backend.name if backend is not None else ",".join(sorted(run_chunks.backends)) or self.device
 
         self._store(parts)
@@ -375,54 +375,13 @@ class SIMPOR(BaseOverSampler):
         copied = np.logical_or.outer(self.radii_ == 0, ~std.varying)
         y_new = np.concatenate([np.full(p["seeds"].size, labels[p["code"]], dtype=y.dtype) for p in parts]) \
             if parts else y[:0]
-        return self._with_synthetic_rows(X, rows, seeds, copied), np.concatenate([y, y_new])
-
-    def _with_synthetic_rows(self, X: np.ndarray, rows: np.ndarray, seeds: np.ndarray, copied: np.ndarray):
-        """``X``'s rows, then the float64 synthetic ``rows`` in the caller's
-        dtypes (cells where ``copied`` is True taken from row ``seeds`` of X):
-        an array, or for DataFrame input the frame rebuilt."""
-        frame = getattr(self, "_frame", None)
-        dtypes = frame.value_dtypes if frame is not None else [X.dtype] * X.shape[1]
-        rows = cast_rows(rows, X, dtypes, frame.frame if frame is not None else None)
-        if not np.isfinite(rows).all():  # never hand back inf or NaN, whatever went wrong upstream
-            bad = np.flatnonzero(~np.isfinite(rows).all(axis=0))
-            raise RuntimeError(f"SIMPOR computed non-finite synthetic values in feature column(s) {bad.tolist()}; "
-                               "this is a bug: please report it with the data's shape and value ranges")
-        if frame is not None:
-            frame.result = frame_output(frame, rows, seeds, copied)
-            return frame.result
-        synthetic = rows.astype(X.dtype)
-        synthetic[copied] = X[seeds][copied]
-        return np.concatenate([X, synthetic])
+        return with_synthetic_rows(X, rows, seeds, copied, getattr(self, "_frame", None)), np.concatenate([y, y_new])
 
     def _radii(self, Z, codes, code) -> np.ndarray:
         members = codes == code
         if Z.shape[1] == 0:  # no feature varies: every sphere is a point
             return np.zeros(np.count_nonzero(members))
         return neighbour_radii(Z[members], Z, self.k_neighbors, self.n_jobs)
-
-    def _grow_class(self, Z, codes, counts, code, n_new, R, in_S, rng, how: dict) -> dict:
-        """One class's synthetic rows; ``how``: :func:`grow`'s keyword arguments."""
-        members = np.flatnonzero(codes == code)
-        if self.contrast == "rest":
-            denom = Z[codes != code]
-        else:  # the most frequent other class (ties: the first label)
-            others = np.where(np.arange(counts.size) == code, -1, counts)
-            denom = Z[codes == int(np.argmax(others))]
-
-        seeds, n_s = allocate_seeds(members, in_S, codes, counts, n_new, rng)
-        logger.info("class code %d: %d synthetic rows, %d from informative seeds", code, n_new, n_s)
-
-        seed_R = R[np.searchsorted(members, seeds)]
-        if Z.shape[1] == 0:  # every feature constant: the rows are copies of their seeds
-            m = seeds.size
-            logger.warning("every feature is constant: the synthetic rows are copies of their seeds")
-            how["progress"](m)
-            return dict(code=code, seeds=seeds, points=np.empty((m, 0), Z.dtype), radii=np.zeros(m),
-                        log_ratio=np.zeros(m), n_iter=np.zeros(m, np.int32), converged=np.ones(m, bool))
-        grown = grow(Z, seeds, seed_R, Z[members], denom, self.bandwidth_, rng, **how)
-        return dict(code=code, seeds=seeds, points=grown.points, radii=grown.radii,
-                    log_ratio=grown.log_ratio, n_iter=grown.n_iter, converged=grown.converged)
 
     def _store(self, parts: list) -> None:
         def cat(key, dtype):

@@ -20,7 +20,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from . import kernels
 
-__all__ = ["neighbour_radii", "spread", "allocate_seeds", "GrownRows", "ascend_locally", "grow"]
+__all__ = ["neighbour_radii", "spread", "allocate_seeds", "GrownRows", "ascend_locally", "grow", "grow_class"]
 
 logger = logging.getLogger(__name__)
 
@@ -188,3 +188,28 @@ def grow(
         out.n_iter[sl] = res.n_iter
         out.converged[sl] = res.converged
     return out
+
+
+def grow_class(Z, codes, counts, code, n_new, R, in_S, rng, contrast: str, bandwidth: float, how: dict) -> dict:
+    """One class's synthetic rows (Algorithm 2 for class ``code``), against
+    the contrast set ``contrast`` names; ``how``: :func:`grow`'s keyword arguments."""
+    members = np.flatnonzero(codes == code)
+    if contrast == "rest":
+        denom = Z[codes != code]
+    else:  # the most frequent other class (ties: the first label)
+        others = np.where(np.arange(counts.size) == code, -1, counts)
+        denom = Z[codes == int(np.argmax(others))]
+
+    seeds, n_s = allocate_seeds(members, in_S, codes, counts, n_new, rng)
+    logger.info("class code %d: %d synthetic rows, %d from informative seeds", code, n_new, n_s)
+
+    seed_R = R[np.searchsorted(members, seeds)]
+    if Z.shape[1] == 0:  # every feature constant: the rows are copies of their seeds
+        m = seeds.size
+        logger.warning("every feature is constant: the synthetic rows are copies of their seeds")
+        how["progress"](m)
+        return dict(code=code, seeds=seeds, points=np.empty((m, 0), Z.dtype), radii=np.zeros(m),
+                    log_ratio=np.zeros(m), n_iter=np.zeros(m, np.int32), converged=np.ones(m, bool))
+    grown = grow(Z, seeds, seed_R, Z[members], denom, bandwidth, rng, **how)
+    return dict(code=code, seeds=seeds, points=grown.points, radii=grown.radii,
+                log_ratio=grown.log_ratio, n_iter=grown.n_iter, converged=grown.converged)
