@@ -11,6 +11,7 @@ finiteness of the data, device limits).
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Callable, Optional
@@ -74,9 +75,12 @@ def _interruptible(module: ModuleType, fn: Callable, *args: Any) -> Any:
         while worker.is_alive():
             worker.join(0.1)
     except KeyboardInterrupt:
-        while worker.is_alive():  # the call may reset the flag as it starts: raise it until it ends
+        # A join cut short by Ctrl-C can leave the thread's lock in a state where
+        # is_alive() stays True, so from here on only `outcome` is watched. The
+        # call may reset the flag as it starts: raise it until the call ends.
+        while not outcome:
             module._cancel()
-            worker.join(0.05)
+            time.sleep(0.05)
         raise
     ok, value = outcome[0]
     if ok:
