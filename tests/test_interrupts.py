@@ -43,8 +43,11 @@ def test_cancel_ends_a_native_call_in_flight():
     assert kernels.ascend(seeds, radii, dirs, *args[3:], max_iter=2, device="cpu").points.shape == (3, 30)
 
 
+# The scripts restore Python's Ctrl-C handler: a shell that starts a job in the
+# background (CI runners among them) makes it ignore SIGINT, which Python keeps.
 SCRIPT = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import numpy as np
     from simpor_ext import balance
     rng = np.random.default_rng(0)
@@ -72,8 +75,11 @@ def test_ctrl_c_during_the_ascent_raises_keyboard_interrupt_at_once():
     assert handled - sent < 5.0  # one round of trials, not the rest of a 1024-seed batch
 
 
-AL_SCRIPT = textwrap.dedent("""
-    import sys, time
+AL_# The scripts restore Python's Ctrl-C handler: a shell that starts a job in the
+# background (CI runners among them) makes it ignore SIGINT, which Python keeps.
+SCRIPT = textwrap.dedent("""
+    import signal, sys, time
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import numpy as np
     from simpor_ext import balance
     rng = np.random.default_rng(0)
