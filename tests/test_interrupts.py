@@ -75,9 +75,7 @@ def test_ctrl_c_during_the_ascent_raises_keyboard_interrupt_at_once():
     assert handled - sent < 5.0  # one round of trials, not the rest of a 1024-seed batch
 
 
-AL_# The scripts restore Python's Ctrl-C handler: a shell that starts a job in the
-# background (CI runners among them) makes it ignore SIGINT, which Python keeps.
-SCRIPT = textwrap.dedent("""
+AL_SCRIPT = textwrap.dedent("""
     import signal, sys, time
     signal.signal(signal.SIGINT, signal.default_int_handler)
     import numpy as np
