@@ -5,10 +5,9 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
-#include "simpor/step_params.hpp"
+#include "simpor/kde_math.hpp"
 
 namespace simpor::bind {
 
@@ -39,15 +38,6 @@ inline void check_vector(const py::array& a, const char* name, index_t n) {
 inline void check_sets(const py::array& numer, const py::array& denom, index_t d) {
   if (check_matrix(numer, "numer", -1, d) == 0) throw py::value_error("numer (class B) is empty");
   if (check_matrix(denom, "denom", -1, d) == 0) throw py::value_error("denom (contrast set A) is empty");
-}
-
-inline StepParams step_params(long long max_iter, double step, std::optional<double> tol, double grow,
-                              const std::string& rule) {
-  try {
-    return make_step_params(rule, max_iter, step, tol, grow);
-  } catch (const std::invalid_argument& e) {
-    throw py::value_error(e.what());
-  }
 }
 
 }  // namespace simpor::bind

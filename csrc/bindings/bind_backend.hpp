@@ -30,6 +30,7 @@
 
 #include "bindings/arrays.hpp"
 #include "simpor/cancel.hpp"
+#include "simpor/step_params.hpp"
 
 namespace simpor::bind {
 
@@ -79,7 +80,8 @@ py::tuple ascend(carray<T> seeds, carray<T> radii, carray<T> directions, carray<
   check_vector(radii, "radii", m);
   check_matrix(directions, "directions", m, d);
   const Data<T> data = check_data<Backend>(numer, denom, d, bandwidth, n_threads);
-  const StepParams params = step_params(max_iter, step, tol, grow, step_rule);
+  // std::invalid_argument reaches Python as ValueError (pybind11's own translation).
+  const StepParams params = make_step_params(step_rule, max_iter, step, tol, grow);
   carray<T> points({m, d});
   carray<T> log_ratio(m);
   py::array_t<std::int32_t> n_iter(m);
