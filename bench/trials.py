@@ -14,23 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 
-import numpy as np
+from data_sets import load_imblearn  # bench/data_sets.py
 
 DEFAULT = ("ecoli", "abalone", "satimage", "pen_digits", "mammography", "letter_img", "us_crime")
-
-
-def data_dir() -> Path:
-    env = os.environ.get("SIMPOR_DATA_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def load(name: str) -> tuple[np.ndarray, np.ndarray]:
-    z = np.load(data_dir() / "imblearn-benchmark" / f"{name}.npz")
-    return z["data"], z["label"]
 
 
 def run_rule(X, y, rule: str) -> dict:
@@ -52,7 +41,7 @@ def main(argv=None) -> int:
           f"{'time ratio':>10} {'log f adaptive':>15} {'log f newton':>13}")
     rows = []
     for name in args.datasets:
-        X, y = load(name)
+        X, y = load_imblearn(name)
         row = {"dataset": name, "n": X.shape[0], "d": X.shape[1],
                "adaptive": run_rule(X, y, "adaptive"), "newton": run_rule(X, y, "newton")}
         a, b = row["adaptive"], row["newton"]

@@ -2,16 +2,14 @@
 monotone paths, fewer trials than the adaptive rule, the same rows on any
 thread count, and the old rules' bytes unchanged."""
 import hashlib
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import reference as ref
+from data_sets import load_imblearn  # bench/data_sets.py
 from problems import unit_rows
 from simpor_ext import balance, device_info, kernels
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "imblearn-benchmark"
 
 
 def _seeds(numer, rng, m, k=10):
@@ -34,12 +32,12 @@ def _mixture(rng, d=30):
 
 
 def _mammography(rng):
-    path = DATA / "mammography.npz"
-    if not path.is_file():
-        pytest.skip(f"real data not found at {path}")
-    z = np.load(path)
-    X = (z["data"] - z["data"].mean(0)) / z["data"].std(0)
-    return X[z["label"] == 1], X[z["label"] != 1], len(X) ** (-1 / (X.shape[1] + 4))
+    try:
+        X, y = load_imblearn("mammography")
+    except FileNotFoundError as exc:
+        pytest.skip(f"real data not found: {exc}")
+    X = (X - X.mean(0)) / X.std(0)
+    return X[y == 1], X[y == 0], len(X) ** (-1 / (X.shape[1] + 4))
 
 
 def _worst_gain(points, seeds, radii, numer, denom, h, rng, n_random=32, angle=1e-2):
