@@ -117,11 +117,11 @@ def test_modules_share_the_kernel_signatures(module):
         (lambda c: c.log_ratio_grad_f32(np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 0.0, 1), "bandwidth must be"),
         (lambda c: c.log_ratio_grad_f64(np.ones((2, 0)), np.ones((4, 0)), np.ones((5, 0)), 1.0, 1), "at least one feature"),
         (lambda c: c.ascend_f64(np.ones((2, 3)), np.ones(3), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 1.0,
-                                10, 0.1, 1e-5, 2.0, "adaptive", 1), r"radii must have shape \(2,\)"),
+                                10, 0.1, 1e-5, 2.0, "adaptive", 0.0, 1), r"radii must have shape \(2,\)"),
         (lambda c: c.ascend_f64(np.ones((2, 3)), np.ones(2), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 1.0,
-                                10, 0.1, 1e-5, 2.0, "steepest", 1), "step_rule must be"),
+                                10, 0.1, 1e-5, 2.0, "steepest", 0.0, 1), "step_rule must be"),
         (lambda c: c.ascend_f32(np.ones((2, 3)), np.ones(2), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)),
-                                np.inf, 10, 0.1, 1e-5, 2.0, "fixed", 1), "bandwidth must be"),
+                                np.inf, 10, 0.1, 1e-5, 2.0, "fixed", 0.0, 1), "bandwidth must be"),
     ],
 )
 def test_modules_check_inputs_before_any_work(module, call, message):

@@ -3,7 +3,8 @@
 // Both modules expose the same four functions with the same arguments:
 //   log_ratio_grad_f32/_f64(points, numer, denom, bandwidth, n_threads) -> (log_ratio, grad)
 //   ascend_f32/_f64(seeds, radii, directions, numer, denom, bandwidth, max_iter,
-//                   step, tol, grow, step_rule, n_threads) -> (points, log_ratio, n_iter, converged)
+//                   step, tol, grow, step_rule, kde_tol, n_threads)
+//                   -> (points, log_ratio, n_iter, converged, pairs)
 //   STEP_RULES: the step rules' names; _cancel(): ends the calls in flight
 // Shapes and the bandwidth are checked here, once, with the GIL held; the
 // backend policy adds its own limits (check_features) and runs the call
@@ -15,8 +16,7 @@
 //                                                   T* log_ratio, T* grad);
 //     template <class T> static void ascend(const Data<T>&, const T* seeds, const T* radii,
 //                                           const T* directions, index_t m, const StepParams&,
-//                                           T* points, T* log_ratio, std::int32_t* n_iter,
-//                                           std::uint8_t* converged);
+//                                           double kde_tol, const AscentOut<T>&);
 //   };
 #pragma once
 
@@ -75,25 +75,28 @@ py::tuple log_ratio_grad(carray<T> points, carray<T> numer, carray<T> denom, dou
 template <class Backend, class T>
 py::tuple ascend(carray<T> seeds, carray<T> radii, carray<T> directions, carray<T> numer, carray<T> denom,
                  double bandwidth, long long max_iter, double step, std::optional<double> tol, double grow,
-                 const std::string& step_rule, int n_threads) {
+                 const std::string& step_rule, double kde_tol, int n_threads) {
   const index_t m = check_matrix(seeds, "seeds", -1, -1), d = seeds.shape(1);
   check_vector(radii, "radii", m);
   check_matrix(directions, "directions", m, d);
   const Data<T> data = check_data<Backend>(numer, denom, d, bandwidth, n_threads);
   // std::invalid_argument reaches Python as ValueError (pybind11's own translation).
   const StepParams params = make_step_params(step_rule, max_iter, step, tol, grow);
+  if (!(std::isfinite(kde_tol) && kde_tol >= 0))
+    throw py::value_error("kde_tol must be a finite number >= 0, got " + std::to_string(kde_tol));
   carray<T> points({m, d});
   carray<T> log_ratio(m);
   py::array_t<std::int32_t> n_iter(m);
   py::array_t<bool> converged(m);
+  py::array_t<std::int64_t> pairs(m);
   {
     cancel_flag() = false;
     py::gil_scoped_release release;
-    Backend::ascend(data, seeds.data(), radii.data(), directions.data(), m, params, points.mutable_data(),
-                    log_ratio.mutable_data(), n_iter.mutable_data(),
-                    reinterpret_cast<std::uint8_t*>(converged.mutable_data()));
+    const AscentOut<T> out{points.mutable_data(), log_ratio.mutable_data(), n_iter.mutable_data(),
+                           reinterpret_cast<std::uint8_t*>(converged.mutable_data()), pairs.mutable_data()};
+    Backend::ascend(data, seeds.data(), radii.data(), directions.data(), m, params, kde_tol, out);
   }
-  return py::make_tuple(points, log_ratio, n_iter, converged);
+  return py::make_tuple(points, log_ratio, n_iter, converged, pairs);
 }
 
 template <class Backend, class T>
@@ -103,8 +106,10 @@ void def_dtype(py::module_& m, const std::string& suffix, const std::string& thr
         ("(log_ratio, grad): log f and grad log f at each point (paper eq. 9-12); n_threads: " + threads).c_str());
   m.def(("ascend_" + suffix).c_str(), &ascend<Backend, T>, py::arg("seeds"), py::arg("radii"), py::arg("directions"),
         py::arg("numer"), py::arg("denom"), py::arg("bandwidth"), py::arg("max_iter"), py::arg("step"),
-        py::arg("tol").none(true), py::arg("grow"), py::arg("step_rule"), py::arg("n_threads") = 0,
-        ("(points, log_ratio, n_iter, converged): Algorithm 1 for every seed; n_threads: " + threads).c_str());
+        py::arg("tol").none(true), py::arg("grow"), py::arg("step_rule"), py::arg("kde_tol"),
+        py::arg("n_threads") = 0,
+        ("(points, log_ratio, n_iter, converged, pairs): Algorithm 1 for every seed, log f within kde_tol "
+         "nats of exact at the returned points; n_threads: " + threads).c_str());
 }
 
 // Defines the four kernel functions of `Backend` in module `m`, and the

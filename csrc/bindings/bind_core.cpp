@@ -2,6 +2,7 @@
 #include "bindings/bind_backend.hpp"
 #include "cpu/arch.hpp"
 #include "cpu/ascent_cpu.hpp"
+#include "cpu/pieces.hpp"
 #include "cpu/threads.hpp"
 
 namespace simpor::bind {
@@ -20,10 +21,9 @@ struct CpuBackend {
 
   template <class T>
   static void ascend(const Data<T>& c, const T* seeds, const T* radii, const T* directions, index_t m,
-                     const StepParams& params, T* points, T* log_ratio, std::int32_t* n_iter,
-                     std::uint8_t* converged) {
-    const auto pb = cpu::make_problem(c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, c.n_threads);
-    cpu::ascend(pb, seeds, radii, directions, m, params, c.n_threads, points, log_ratio, n_iter, converged);
+                     const StepParams& params, double kde_tol, const AscentOut<T>& out) {
+    const cpu::RawSets<T> sets{c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth};
+    cpu::ascend(sets, seeds, radii, directions, m, params, kde_tol, c.n_threads, out);
   }
 };
 
@@ -45,5 +45,8 @@ PYBIND11_MODULE(_core, m) {
     return py::dict("openmp"_a = kOpenMP, "max_threads"_a = simpor::cpu::resolve_threads(0),
                     "simd"_a = simpor::cpu::simd_level());
   });
+  m.attr("PIECE_WINDOW") = simpor::cpu::kPieceWindow;
+  m.def("_set_local_margin", &simpor::cpu::set_local_margin,
+        "Test hook: the share of kde_tol a local selection may drop (<= 0 restores the default)");
   m.attr("__version__") = SIMPOR_VERSION;  // pyproject.toml's, through CMake
 }

@@ -26,12 +26,14 @@ struct CudaBackend {
     cuda::log_ratio_grad(points, m, c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, log_ratio, grad);
   }
 
+  // Always exact (all the data at every trial), which satisfies any kde_tol:
+  // local evaluation is CPU-only until it is measured faster on a GPU.
   template <class T>
   static void ascend(const Data<T>& c, const T* seeds, const T* radii, const T* directions, index_t m,
-                     const StepParams& params, T* points, T* log_ratio, std::int32_t* n_iter,
-                     std::uint8_t* converged) {
+                     const StepParams& params, double, const AscentOut<T>& out) {
     cuda::ascend(seeds, radii, directions, m, c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, params,
-                 points, log_ratio, n_iter, converged);
+                 out.points, out.log_ratio, out.n_iter, out.converged);
+    for (index_t i = 0; i < m; ++i) out.pairs[i] = (std::int64_t(out.n_iter[i]) + 1) * (c.n_numer + c.n_denom);
   }
 };
 

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <numeric>
 #include <vector>
 
+#include "cpu/pieces.hpp"
 #include "cpu/threads.hpp"
 #include "simpor/cancel.hpp"
+#include "simpor/finite_inputs.hpp"
 
 namespace simpor::cpu {
 namespace {
@@ -14,20 +17,29 @@ namespace {
 // from the shared queue as seeds finish, so blocks stay full until the queue
 // runs dry. Each round streams the data once for all of them.
 constexpr int kMaxSlots = 16 * kRows;
+// A piece runs locally only if its local passes (padded to register blocks)
+// cost at most kWorthIt * size / (size + kRows) of its seeds' passes over all
+// the data: a piece's blocks empty as its seeds converge and cannot be
+// refilled, which costs small pieces most. Pieces under kRows seeds skip the
+// selection and run on all the data.
+constexpr double kWorthIt = 0.8;
+static_assert(kPiece <= kMaxSlots, "a piece runs in one worker's slots");
 
 template <class T>
 struct AscentJob {
-  const KdeProblem<T>& pb;
   const T* seeds;
   const T* radii;
+  const T* directions;
   const StepParams& params;
-  index_t m;
-  T* points;
-  T* log_ratio;
-  std::int32_t* n_iter;
-  std::uint8_t* converged;
+  int d;
+  AscentOut<T> out;
   std::vector<T> u, grad;  // per seed; each seed is owned by one worker at a time
-  std::atomic<index_t> next{0};
+};
+
+// A local run's certificate: the bounds on what its set dropped.
+struct Certificate {
+  const double* log_dropped;
+  double kde_tol;
 };
 
 struct Slot {
@@ -36,30 +48,36 @@ struct Slot {
   SearchState search;  // the step rule's state
 };
 
-// One worker: keeps up to slots_max_ seeds in flight; each round evaluates the
-// trial point of every slot in one pass over the data.
+// Keeps up to `slots` seeds in flight; each round evaluates the trial point of
+// every slot in one pass over the evaluator's data.
 template <class T>
-class AscentWorker {
+class SlotRunner {
  public:
-  AscentWorker(AscentJob<T>& job, int slots)
-      : job_(job), d_(job.pb.d), slots_max_(slots), eval_(job.pb, slots), trial_u_(slots * d_),
-        trial_p_(slots * d_), trial_g_(slots * d_), trial_f_(slots), tangent_(d_) {}
+  SlotRunner(AscentJob<T>& job, int slots)
+      : job_(job), d_(job.d), slots_max_(slots), trial_u_(slots * d_), trial_p_(slots * d_),
+        trial_g_(slots * d_), trial_f_(slots), log_sums_(2 * slots), tangent_(d_) {}
 
-  void run() {
-    while (refill()) {
+  // Runs every seed next() hands out (-1: none left) to the end of its ascent,
+  // each evaluation counting n_points pairs. With a certificate, a seed whose
+  // trial it does not cover stops there and is appended to `failed`.
+  template <class Next>
+  void run(Evaluator<T>& eval, index_t n_points, Next next, const Certificate* cert, std::vector<index_t>* failed) {
+    while (refill(next)) {
       throw_if_cancelled();
       const int count = prepare();
-      eval_(trial_p_.data(), count, trial_f_.data(), trial_g_.data());
-      apply(count);
+      eval(trial_p_.data(), count, trial_f_.data(), trial_g_.data(), cert ? log_sums_.data() : nullptr);
+      apply(count, n_points, cert, failed);
     }
   }
 
  private:
-  bool refill() {
+  template <class Next>
+  bool refill(Next& next) {
     while (int(slots_.size()) < slots_max_) {
-      const index_t i = job_.next.fetch_add(1);
-      if (i >= job_.m) break;
-      job_.n_iter[i] = 0;
+      const index_t i = next();
+      if (i < 0) break;
+      job_.out.n_iter[i] = 0;
+      std::copy_n(job_.directions + i * d_, d_, job_.u.data() + i * d_);
       slots_.push_back({i, true, start_search(job_.params)});
     }
     return !slots_.empty();
@@ -67,8 +85,8 @@ class AscentWorker {
 
   SeedRef<T> seed_ref(index_t i) {
     const index_t row = i * d_;
-    return {job_.seeds + row, double(job_.radii[i]), job_.u.data() + row, job_.points + row, job_.grad.data() + row,
-            job_.log_ratio + i};
+    return {job_.seeds + row, double(job_.radii[i]), job_.u.data() + row, job_.out.points + row,
+            job_.grad.data() + row, job_.out.log_ratio + i};
   }
 
   // Fills trial_u_/trial_p_ for the slots still moving; retires stationary ones.
@@ -86,7 +104,7 @@ class AscentWorker {
         const SeedRef<T> seed = seed_ref(i);
         const double tnorm = moving_tangent(job_.params, seed, tangent_.data(), d_);
         if (tnorm < 0.0) {
-          job_.converged[i] = 1;
+          job_.out.converged[i] = 1;
           continue;
         }
         propose_trial(seed, tangent_.data(), tnorm, s.search.angle, tu, tp, d_);
@@ -98,11 +116,16 @@ class AscentWorker {
     return count;
   }
 
-  void apply(int count) {
+  void apply(int count, index_t n_points, const Certificate* cert, std::vector<index_t>* failed) {
     std::vector<Slot> kept;
     for (int b = 0; b < count; ++b) {
       Slot s = slots_[b];
       const index_t i = s.seed;
+      job_.out.pairs[i] += n_points;
+      if (cert && !certified(cert->log_dropped, log_sums_[2 * b], log_sums_[2 * b + 1], cert->kde_tol)) {
+        failed->push_back(i);
+        continue;
+      }
       int status;
       if (s.fresh) {
         accept(b, i);
@@ -111,52 +134,128 @@ class AscentWorker {
       } else {
         const index_t at = b * d_;
         status = take_trial(job_.params, seed_ref(i), s.search, trial_u_.data() + at, trial_p_.data() + at,
-                            trial_g_.data() + at, trial_f_[b], ++job_.n_iter[i], tangent_.data(), d_);
+                            trial_g_.data() + at, trial_f_[b], ++job_.out.n_iter[i], tangent_.data(), d_);
       }
       if (status == seed_active) kept.push_back(s);
-      else job_.converged[i] = status == seed_converged;
+      else job_.out.converged[i] = status == seed_converged;
     }
     slots_.swap(kept);
   }
 
   void accept(int b, index_t i) {
     std::copy_n(trial_u_.data() + b * d_, d_, job_.u.data() + i * d_);
-    std::copy_n(trial_p_.data() + b * d_, d_, job_.points + i * d_);
+    std::copy_n(trial_p_.data() + b * d_, d_, job_.out.points + i * d_);
     std::copy_n(trial_g_.data() + b * d_, d_, job_.grad.data() + i * d_);
-    job_.log_ratio[i] = trial_f_[b];
+    job_.out.log_ratio[i] = trial_f_[b];
   }
 
   AscentJob<T>& job_;
   int d_;
   int slots_max_;
-  Evaluator<T> eval_;
-  std::vector<T> trial_u_, trial_p_, trial_g_, trial_f_, tangent_;
+  std::vector<T> trial_u_, trial_p_, trial_g_, trial_f_;
+  std::vector<double> log_sums_;
+  std::vector<T> tangent_;
   std::vector<Slot> slots_;
 };
+
+// Runs the seeds in `which` on all the data.
+template <class T>
+void ascend_exact(AscentJob<T>& job, const RawSets<T>& sets, const std::vector<index_t>& which, int threads) {
+  if (which.empty()) return;
+  const index_t m = index_t(which.size());
+  const KdeProblem<T> pb =
+      make_problem(sets.numer, sets.n_numer, sets.denom, sets.n_denom, sets.d, sets.bandwidth, threads);
+  // One parallel region for the whole ascent: no join per trial, which costs
+  // dearly when the machine is oversubscribed. Slot count only changes
+  // scheduling, never a seed's arithmetic.
+  const index_t per_thread = (m + threads - 1) / threads;
+  const int slots = int(std::clamp<index_t>((per_thread + kRows - 1) / kRows * kRows, kRows, kMaxSlots));
+  const int workers = int(std::clamp<index_t>((m + slots - 1) / slots, 1, threads));
+  std::atomic<index_t> next{0};
+  const auto take = [&] {
+    const index_t k = next.fetch_add(1);
+    return k < m ? which[k] : index_t(-1);
+  };
+  parallel_dynamic(
+      workers, workers, [&] { return std::make_pair(SlotRunner<T>(job, slots), Evaluator<T>(pb, slots)); },
+      [&](index_t, auto& scratch) { scratch.first.run(scratch.second, sets.size(), take, nullptr, nullptr); });
+}
+
+// Runs `seeds` (of one piece, with its balls) on a local set cut for `budget`;
+// appends to `failed` the seeds that must run again.
+template <class T>
+void run_piece(AscentJob<T>& job, SlotRunner<T>& runner, const RawSets<T>& sets, const std::vector<index_t>& seeds,
+               const std::vector<Ball<T>>& balls, Budget budget, double kde_tol, std::vector<index_t>& failed) {
+  const index_t size = index_t(seeds.size());
+  if (size < kRows) {
+    failed.insert(failed.end(), seeds.begin(), seeds.end());
+    return;
+  }
+  const LocalSet<T> local = select_local(sets, balls, kde_tol, budget);
+  job.out.pairs[seeds[0]] += sets.size() * index_t(balls.size());  // the selection's distance passes
+  const index_t padded = (size + kRows - 1) / kRows * kRows;
+  const double allowed = kWorthIt * double(size) / double(size + kRows);
+  if (double(local.n_kept) * double(padded) > allowed * double(sets.size()) * double(size)) {
+    failed.insert(failed.end(), seeds.begin(), seeds.end());
+    return;
+  }
+  Evaluator<T> eval(local.problem, int(size));
+  std::size_t k = 0;
+  const auto take = [&] { return k < seeds.size() ? seeds[k++] : index_t(-1); };
+  const Certificate cert{local.log_dropped, kde_tol};
+  runner.run(eval, local.n_kept, take, &cert, &failed);
+}
+
+// Runs every piece on its local set; returns the seeds that must run on all the data.
+template <class T>
+std::vector<index_t> ascend_local(AscentJob<T>& job, const RawSets<T>& sets, index_t m, double kde_tol,
+                                  int threads) {
+  const Pieces<T> pieces = plan_pieces(job.seeds, job.radii, m, job.d);
+  const index_t n_pieces = index_t(pieces.balls.size());
+  std::vector<std::vector<index_t>> failed(n_pieces);
+  parallel_dynamic(
+      n_pieces, threads, [&] { return SlotRunner<T>(job, kPiece); },
+      [&](index_t p, SlotRunner<T>& runner) {
+        throw_if_cancelled();
+        const std::vector<index_t> seeds(pieces.order.begin() + pieces.bounds[p],
+                                         pieces.order.begin() + pieces.bounds[p + 1]);
+        // A seed whose check fails on the first set runs again on a set cut
+        // for the least kernel sums the spheres allow, then on all the data.
+        std::vector<index_t> retry;
+        run_piece(job, runner, sets, seeds, pieces.balls[p], Budget::typical, kde_tol, retry);
+        run_piece(job, runner, sets, retry, pieces.balls[p], Budget::worst_case, kde_tol, failed[p]);
+      });
+  std::vector<index_t> exact;
+  for (const auto& f : failed) exact.insert(exact.end(), f.begin(), f.end());
+  std::sort(exact.begin(), exact.end());
+  return exact;
+}
 
 }  // namespace
 
 template <class T>
-void ascend(const KdeProblem<T>& pb, const T* seeds, const T* radii, const T* directions, index_t m,
-            const StepParams& params, int n_threads, T* points, T* log_ratio, std::int32_t* n_iter,
-            std::uint8_t* converged) {
-  AscentJob<T> job{pb, seeds, radii, params, m, points, log_ratio, n_iter, converged,
-                   std::vector<T>(directions, directions + m * pb.d), std::vector<T>(m * pb.d)};
-  // One parallel region for the whole ascent: no join per trial, which costs
-  // dearly when the machine is oversubscribed. Slot count only changes
-  // scheduling, never a seed's arithmetic.
+void ascend(const RawSets<T>& sets, const T* seeds, const T* radii, const T* directions, index_t m,
+            const StepParams& params, double kde_tol, int n_threads, const AscentOut<T>& out) {
+  require_finite(sets.numer, sets.n_numer * sets.d, "numer");
+  require_finite(sets.denom, sets.n_denom * sets.d, "denom");
+  if (m == 0) return;
   const int threads = resolve_threads(n_threads);
-  const index_t per_thread = (m + threads - 1) / threads;
-  const int slots = int(std::clamp<index_t>((per_thread + kRows - 1) / kRows * kRows, kRows, kMaxSlots));
-  const int workers = int(std::clamp<index_t>((m + slots - 1) / slots, 1, threads));
-  parallel_dynamic(
-      workers, workers, [&] { return AscentWorker<T>(job, slots); },
-      [](index_t, AscentWorker<T>& worker) { worker.run(); });
+  AscentJob<T> job{seeds, radii, directions, params, sets.d, out, std::vector<T>(m * sets.d),
+                   std::vector<T>(m * sets.d)};
+  std::fill(out.pairs, out.pairs + m, std::int64_t(0));
+  std::vector<index_t> exact;
+  if (kde_tol > 0.0) {
+    exact = ascend_local(job, sets, m, kde_tol, threads);
+  } else {
+    exact.resize(m);
+    std::iota(exact.begin(), exact.end(), index_t(0));
+  }
+  ascend_exact(job, sets, exact, threads);
 }
 
-template void ascend(const KdeProblem<float>&, const float*, const float*, const float*, index_t,
-                     const StepParams&, int, float*, float*, std::int32_t*, std::uint8_t*);
-template void ascend(const KdeProblem<double>&, const double*, const double*, const double*, index_t,
-                     const StepParams&, int, double*, double*, std::int32_t*, std::uint8_t*);
+template void ascend(const RawSets<float>&, const float*, const float*, const float*, index_t, const StepParams&,
+                     double, int, const AscentOut<float>&);
+template void ascend(const RawSets<double>&, const double*, const double*, const double*, index_t,
+                     const StepParams&, double, int, const AscentOut<double>&);
 
 }  // namespace simpor::cpu

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "cpu/kde_cpu.hpp"
+#include "cpu/local_set.hpp"
 #include "simpor/ascent_step.hpp"
 
 namespace simpor::cpu {
@@ -13,9 +13,16 @@ namespace simpor::cpu {
 // pull seeds from a queue and advance a few at a time, one data pass per trial;
 // a seed's arithmetic never depends on its batch-mates, so the output bytes do
 // not depend on the thread count.
+//
+// kde_tol > 0: the seeds are cut into pieces (pieces.hpp); each piece runs
+// on its certified local set (local_set.hpp), checked at every trial; the
+// seeds whose check fails run again on a set cut for the worst case, and
+// those of a piece whose set would not save work, or whose checks fail
+// again, run on all the data. The pieces depend only on the seeds, never on
+// the thread count.
+// kde_tol == 0: every seed runs on all the data.
 template <class T>
-void ascend(const KdeProblem<T>& problem, const T* seeds, const T* radii, const T* directions, index_t m,
-            const StepParams& params, int n_threads, T* points, T* log_ratio, std::int32_t* n_iter,
-            std::uint8_t* converged);
+void ascend(const RawSets<T>& sets, const T* seeds, const T* radii, const T* directions, index_t m,
+            const StepParams& params, double kde_tol, int n_threads, const AscentOut<T>& out);
 
 }  // namespace simpor::cpu

@@ -259,7 +259,7 @@ Evaluator<T>::Evaluator(const KdeProblem<T>& problem, int capacity)
       max_(2 * capacity_) {}
 
 template <class T>
-void Evaluator<T>::operator()(const T* points, int count, T* log_ratio, T* grad) {
+void Evaluator<T>::operator()(const T* points, int count, T* log_ratio, T* grad, double* log_sums) {
   const FlushDenormals flush;
   const int d = pb_.d, dp = pb_.numer.d_padded, rows = (count + kRows - 1) / kRows * kRows;
   for (int i = 0; i < rows; ++i) {  // padding rows repeat the last candidate
@@ -278,7 +278,15 @@ void Evaluator<T>::operator()(const T* points, int count, T* log_ratio, T* grad)
   for (int i = 0; i < count; ++i) {
     const double* wb = w_numer + i * dp;
     const double* wa = w_denom + i * dp;
-    log_ratio[i] = T(lse_value(max_numer[i], wb[d]) - lse_value(max_denom[i], wa[d]));
+    const double log_b = lse_value(max_numer[i], wb[d]), log_a = lse_value(max_denom[i], wa[d]);
+    log_ratio[i] = T(log_b - log_a);
+    if (log_sums) {  // undo the per-row shift |x - centre|^2 / 2h^2 the scores carry
+      double sq = 0.0;
+      for (int k = 0; k < d; ++k) sq += double(xs_[i * d + k]) * double(xs_[i * d + k]);
+      const double shift = 0.5 * sq * inv_h2;
+      log_sums[2 * i] = log_b - shift;
+      log_sums[2 * i + 1] = log_a - shift;
+    }
     for (int k = 0; k < d; ++k) {
       const double mu_b = wb[k] / wb[d], mu_a = wa[k] / wa[d];
       grad[i * d + k] = T((mu_b - mu_a) * inv_h2);

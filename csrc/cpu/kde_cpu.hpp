@@ -49,8 +49,9 @@ template <class T>
 class Evaluator {
  public:
   Evaluator(const KdeProblem<T>& problem, int capacity);
-  // log_ratio[count] and grad[count, d] at points (count x d), count <= capacity.
-  void operator()(const T* points, int count, T* log_ratio, T* grad);
+  // log_ratio[count] and grad[count, d] at points (count x d), count <= capacity;
+  // with log_sums, also log S_B and log S_A (the classes' kernel sums) per point.
+  void operator()(const T* points, int count, T* log_ratio, T* grad, double* log_sums = nullptr);
 
  private:
   const KdeProblem<T>& pb_;

@@ -105,6 +105,16 @@ struct SeedRef {
   T* log_ratio;
 };
 
+// What an ascent writes, one entry per seed.
+template <class T>
+struct AscentOut {
+  T* points;                // (m, d)
+  T* log_ratio;             // (m)
+  std::int32_t* n_iter;     // (m) trials of the run that produced the point
+  std::uint8_t* converged;  // (m)
+  std::int64_t* pairs;      // (m) (trial point, data point) pairs evaluated
+};
+
 // Status after the start point was evaluated.
 SIMPOR_HD int start_status(const StepParams& p, double radius) {
   if (radius == 0.0) return seed_converged;  // the sphere is a point

@@ -100,6 +100,10 @@ SAMPLER_OPTIONS: list[tuple[str, str, dict]] = [
     ("--step-rule", "step_rule", dict(
         choices=STEP_RULES,
         help="search along the sphere: newton (1-D search on great circles), adaptive, or fixed (the paper's rule)")),
+    ("--kde-tol", "kde_tol", dict(
+        type=_number, metavar="NATS",
+        help="most the returned log posterior ratio may differ from exact (1e-3); 0 evaluates every trial on all "
+             "the data")),
     ("--scorer", "scorer", dict(
         type=_scorer, metavar="SCORER",
         help="active-learning classifier: mlp | path to a pre-trained .onnx classifier")),

@@ -16,9 +16,9 @@ from typing import Optional, Union
 import numpy as np
 
 from . import _core
-from ._backends import AscentControls, AscentResult, NativeBackend, get_backend
+from ._backends import KDE_TOL, AscentControls, AscentResult, NativeBackend, get_backend
 
-__all__ = ["AscentResult", "CONTRASTS", "STEP_RULES", "log_ratio_grad", "ascend"]
+__all__ = ["AscentResult", "CONTRASTS", "KDE_TOL", "STEP_RULES", "log_ratio_grad", "ascend"]
 
 STEP_RULES: tuple = _core.STEP_RULES  # named once, in csrc/simpor/ascent_step.hpp
 # Which rows form the contrast set A of a class: every other class, or the largest one.
@@ -120,6 +120,13 @@ def _check_max_iter(max_iter: int) -> None:
         raise ValueError(f"max_iter must be an integer >= 0, got {max_iter!r}")
 
 
+def _check_kde_tol(kde_tol) -> float:
+    # The native code checks the value; a non-number would fail its conversion obscurely.
+    if isinstance(kde_tol, bool) or not isinstance(kde_tol, (int, float, np.integer, np.floating)):
+        raise ValueError(f"kde_tol must be a number >= 0, got {kde_tol!r}")
+    return float(kde_tol)
+
+
 def _check_seeds(seeds: np.ndarray, radii: np.ndarray, directions: np.ndarray) -> None:
     m, d = seeds.shape
     if radii.shape != (m,):
@@ -150,6 +157,7 @@ def ascend(
     tol: Optional[float] = None,
     grow: float = 2.0,
     step_rule: str = "newton",
+    kde_tol: float = KDE_TOL,
     device: Device = "auto",
     n_threads: Optional[int] = None,
 ) -> AscentResult:
@@ -180,7 +188,8 @@ def ascend(
         Convergence tolerance, in the rule's units. "newton": the slope of
         log f along the steepest great circle, ``r |tangential gradient|``,
         in nats per radian (default 1e-4: no rotation of 1e-2 rad then
-        gains more than about 1e-6 nats); "adaptive": the smallest angle
+        gains more than about 1e-6 nats), of the log f the ascent evaluates
+        (with ``kde_tol > 0``, the local one); "adaptive": the smallest angle
         tried, in radians (default 1e-3, at most ``step``); "fixed" ignores it.
     grow : float
         Largest growth of the angle after an accepted trial (capped at pi/2):
@@ -195,6 +204,17 @@ def ascend(
         log f cannot resolve smaller gains); "adaptive": grow
         the angle after an accepted trial, halve it after a rejected one;
         "fixed": the paper's rule, rotate by ``step`` until f stops rising.
+    kde_tol : float >= 0
+        Most the returned ``log_ratio`` may differ from the exact log f at
+        the returned points, in nats (default 1e-3). With ``kde_tol > 0``
+        the CPU evaluates each seed's trials only on the data points that
+        can move log f by more than a tiny fraction of it: every trial point
+        lies within r of the seed, so a point farther than r + rho from the
+        seed adds at most exp(-rho^2 / 2h^2) to its class's kernel sum. The
+        bound on what was left out is checked at every trial; a seed whose
+        check fails runs again on all the data. 0: every trial on all the
+        data. The GPU always evaluates on all the data (exact, so any
+        ``kde_tol`` holds there).
 
     Returns
     -------
@@ -207,5 +227,6 @@ def ascend(
     _check_max_iter(max_iter)
     backend = _backend(device, n_threads)
     arrays = _cast(_dtype_of(seeds, numer, denom), seeds, radii, directions, numer, denom)
-    controls = AscentControls(int(max_iter), float(step), None if tol is None else float(tol), float(grow), step_rule)
+    controls = AscentControls(int(max_iter), float(step), None if tol is None else float(tol), float(grow), step_rule,
+                              _check_kde_tol(kde_tol))
     return backend.ascend(*arrays, float(bandwidth), controls)

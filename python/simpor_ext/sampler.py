@@ -11,7 +11,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, StrOptions
 from tqdm.auto import tqdm
 
-from ._backends import DEVICES, get_backend, n_threads_for
+from ._backends import DEVICES, KDE_TOL, get_backend, n_threads_for
 from ._columns import frame_columns, with_synthetic_rows
 from .bandwidth import BANDWIDTH_RULES, Standardizer, resolve_bandwidth
 from .informative import ActiveLearning, find_informative, resolve_settings
@@ -87,6 +87,14 @@ class SIMPOR(BaseOverSampler):
         the point and its tangent gradient; ``"adaptive"``, the rule of
         earlier versions (grow the angle after an accepted trial, halve it
         after a rejected one); ``"fixed"``, the paper's constant rotation.
+    kde_tol : float, default=1e-3
+        Most the returned ``log_ratio_`` may differ from the exact log f at
+        the returned rows, in nats. Above 0 the CPU ascent evaluates each
+        trial only on the data points near its seed and certifies, at every
+        trial, that the points it left out cannot move log f by more (a seed
+        whose check fails runs again on all the data); 0 evaluates every
+        trial on all the data. The GPU always evaluates on all the data.
+        See ``pair_fraction_``.
     informative : "auto", dict, ActiveLearning or None, default="auto"
         Active-learning settings (:class:`simpor_ext.informative.ActiveLearning`;
         a dict of its fields also works): initial batch (100), query batch
@@ -157,6 +165,10 @@ class SIMPOR(BaseOverSampler):
         Whether the ascent met its stopping test before ``max_iter``.
     converged_fraction_ : float
         Mean of ``converged_`` (1.0 when nothing was generated).
+    pair_fraction_ : float
+        (trial point, data point) pairs the ascent evaluated, local
+        selections included, over the pairs the same trials cost on all the
+        data (1.0 with ``kde_tol=0`` or on the GPU, when nothing was generated).
     center_, scale_ : ndarray of float, shape (n_features,)
         The standardisation ``(x - center_) / scale_`` of the KDE space
         (``scale_`` is 1 for constant features).
@@ -197,6 +209,7 @@ class SIMPOR(BaseOverSampler):
         "step": [Interval(Real, 0, math.pi / 2, closed="right")],
         "tol": [None, Interval(Real, 0, None, closed="neither")],
         "step_rule": [StrOptions(set(STEP_RULES))],
+        "kde_tol": [Interval(Real, 0, None, closed="left")],
         "informative": [StrOptions({"auto"}), dict, ActiveLearning, None],
         "scorer": [StrOptions({"mlp"}), OnnxPath(), bytes, HasMethods(["SerializeToString"]),
                    HasMethods(["run", "get_inputs"]), HasMethods(["fit", "predict_proba"])],
@@ -218,6 +231,7 @@ class SIMPOR(BaseOverSampler):
         step=0.1,
         tol=None,
         step_rule="newton",
+        kde_tol=KDE_TOL,
         informative="auto",
         scorer="mlp",
         contrast="rest",
@@ -234,6 +248,7 @@ class SIMPOR(BaseOverSampler):
         self.step = step
         self.tol = tol
         self.step_rule = step_rule
+        self.kde_tol = kde_tol
         self.informative = informative
         self.scorer = scorer
         self.contrast = contrast
@@ -314,6 +329,8 @@ class SIMPOR(BaseOverSampler):
         if self.step_rule == "adaptive" and self.tol is not None and self.tol > self.step:
             raise InvalidParameterError(f"The 'tol' parameter of SIMPOR must be <= step ({self.step!r}). "
                                         f"Got {self.tol!r} instead.")
+        if not math.isfinite(self.kde_tol):
+            raise InvalidParameterError(f"The 'kde_tol' parameter of SIMPOR must be finite. Got {self.kde_tol!r} instead.")
         resolve_settings(self.informative)
 
     # ------------------------------------------------------------------
@@ -356,6 +373,7 @@ class SIMPOR(BaseOverSampler):
 
         total = sum(m for _, m in plan)
         ascent = dict(max_iter=self.max_iter, step=float(self.step), tol=self.tol, step_rule=self.step_rule,
+                      kde_tol=float(self.kde_tol),
                       device=backend or self.device)
         chunk = backend.batch_size if backend is not None else CHUNK_ROWS[self.device]
         parts = []
@@ -393,6 +411,8 @@ class SIMPOR(BaseOverSampler):
         self.n_iter_ = cat("n_iter", np.int32)
         self.converged_ = cat("converged", bool)
         self.converged_fraction_ = float(self.converged_.mean()) if self.converged_.size else 1.0
+        dense = sum(int(p["dense_pairs"].sum()) for p in parts)
+        self.pair_fraction_ = sum(int(p["pairs"].sum()) for p in parts) / dense if dense else 1.0
 
 
 def balance(X, y, **params):

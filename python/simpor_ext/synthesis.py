@@ -2,9 +2,7 @@
 
 Everything here works on standardised features (see :mod:`.bandwidth`). All
 random draws come from the caller's Generator in a fixed order: radii first,
-then directions chunk by chunk. ``Generator.standard_normal`` fills arrays
-element by element, so the chunking (which depends on the device) does not
-change a single draw.
+then directions, both for every row of the class before any ascent runs.
 """
 from __future__ import annotations
 
@@ -19,6 +17,7 @@ from sklearn.base import clone
 from sklearn.neighbors import NearestNeighbors
 
 from . import kernels
+from ._core import PIECE_WINDOW
 
 __all__ = ["neighbour_radii", "spread", "allocate_seeds", "GrownRows", "ascend_locally", "grow", "grow_class"]
 
@@ -104,6 +103,7 @@ class GrownRows:
     log_ratio: np.ndarray
     n_iter: np.ndarray
     converged: np.ndarray
+    pairs: np.ndarray
 
 
 def _unit_directions(rng: np.random.Generator, m: int, d: int) -> np.ndarray:
@@ -160,33 +160,45 @@ def grow(
         step_rule, and ``device``: the fit's resolved backend), passed to
         ``run_chunks``.
     chunk : int
-        Seeds per :func:`kernels.ascend` call (progress and Ctrl-C granularity).
+        Seeds per :func:`kernels.ascend` call (progress and Ctrl-C
+        granularity), rounded up to whole windows of ``PIECE_WINDOW`` seeds:
+        the native ascent forms its local pieces (kde_tol > 0) within such
+        windows, so the bytes do not depend on the chunk size.
     progress : callable
         Called with the number of rows finished after each chunk.
     run_chunks : callable
         ``run_chunks(chunks, numer, denom, bandwidth, ascent, progress)``
-        yields ``(slice, AscentResult)`` for every chunk, in any order:
-        :func:`ascend_locally`, or a cluster's (:mod:`simpor_ext.distributed`).
-        Every draw happens here, before the chunk is handed over, so where
-        a chunk runs never changes a bit of the output.
+        yields ``(slice, AscentResult)`` for every chunk (the slice indexes
+        the chunks' order, not the rows'), in any order: :func:`ascend_locally`,
+        or a cluster's (:mod:`simpor_ext.distributed`). Every draw happens
+        here, before the chunk is handed over, so where a chunk runs never
+        changes a bit of the output.
     """
     m, d = seeds.size, Z.shape[1]
+    chunk = -(-chunk // PIECE_WINDOW) * PIECE_WINDOW
     radii = seed_radius * rng.uniform(0.0, 1.0, size=m)  # r ~ U(0, R), eq. 13-15
+    directions = _unit_directions(rng, m, d)
     out = GrownRows(points=np.empty((m, d), dtype=Z.dtype), radii=radii,
                     log_ratio=np.empty(m, dtype=np.float64), n_iter=np.zeros(m, dtype=np.int32),
-                    converged=np.ones(m, dtype=bool))
+                    converged=np.ones(m, dtype=bool), pairs=np.zeros(m, dtype=np.int64))
+    # The rows of one seed, in order of radius, go to the ascent together: they
+    # share its local data sets (kde_tol > 0). A row's arithmetic never depends
+    # on its batch-mates, so on all the data (kde_tol = 0) the order changes no byte.
+    order = np.lexsort((radii, seeds))
 
     def chunks() -> Iterator[Chunk]:
         for start in range(0, m, chunk):
             sl = slice(start, min(m, start + chunk))
-            centres = Z[seeds[sl]]
-            yield sl, centres, radii[sl], _unit_directions(rng, centres.shape[0], d)
+            rows = order[sl]
+            yield sl, Z[seeds[rows]], radii[rows], directions[rows]
 
     for sl, res in run_chunks(chunks(), numer, denom, bandwidth, ascent, progress):
-        out.points[sl] = res.points
-        out.log_ratio[sl] = res.log_ratio
-        out.n_iter[sl] = res.n_iter
-        out.converged[sl] = res.converged
+        rows = order[sl]
+        out.points[rows] = res.points
+        out.log_ratio[rows] = res.log_ratio
+        out.n_iter[rows] = res.n_iter
+        out.converged[rows] = res.converged
+        out.pairs[rows] = res.pairs
     return out
 
 
@@ -209,7 +221,9 @@ def grow_class(Z, codes, counts, code, n_new, R, in_S, rng, contrast: str, bandw
         logger.warning("every feature is constant: the synthetic rows are copies of their seeds")
         how["progress"](m)
         return dict(code=code, seeds=seeds, points=np.empty((m, 0), Z.dtype), radii=np.zeros(m),
-                    log_ratio=np.zeros(m), n_iter=np.zeros(m, np.int32), converged=np.ones(m, bool))
+                    log_ratio=np.zeros(m), n_iter=np.zeros(m, np.int32), converged=np.ones(m, bool),
+                    pairs=np.zeros(m, np.int64), dense_pairs=np.zeros(m, np.int64))
     grown = grow(Z, seeds, seed_R, Z[members], denom, bandwidth, rng, **how)
-    return dict(code=code, seeds=seeds, points=grown.points, radii=grown.radii,
-                log_ratio=grown.log_ratio, n_iter=grown.n_iter, converged=grown.converged)
+    dense_pairs = (grown.n_iter.astype(np.int64) + 1) * (members.size + denom.shape[0])
+    return dict(code=code, seeds=seeds, points=grown.points, radii=grown.radii, log_ratio=grown.log_ratio,
+                n_iter=grown.n_iter, converged=grown.converged, pairs=grown.pairs, dense_pairs=dense_pairs)

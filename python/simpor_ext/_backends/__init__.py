@@ -15,9 +15,9 @@ from typing import Any, Optional
 from joblib import cpu_count, effective_n_jobs
 
 from . import cpu, cuda
-from .native import AscentControls, AscentResult, NativeBackend
+from .native import KDE_TOL, AscentControls, AscentResult, NativeBackend
 
-__all__ = ["DEVICES", "FALLBACK_WARNING", "n_threads_for", "get_backend", "device_info", "cuda_available", "AscentControls", "AscentResult",
+__all__ = ["DEVICES", "FALLBACK_WARNING", "n_threads_for", "get_backend", "device_info", "cuda_available", "KDE_TOL", "AscentControls", "AscentResult",
            "NativeBackend"]
 
 DEVICES = ("auto", "cpu", "cuda")

@@ -19,15 +19,20 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 
+# Default kde_tol, nats: measured in bench/kde_tol.py (docs there).
+KDE_TOL = 1e-3
+
+
 @dataclass(frozen=True)
 class AscentControls:
-    """Step rule of Algorithm 1 (see :func:`simpor_ext.kernels.ascend`)."""
+    """Step rule and evaluation tolerance of Algorithm 1 (see :func:`simpor_ext.kernels.ascend`)."""
 
     max_iter: int = 300
     step: float = 0.1
     tol: Optional[float] = None  # the rule's default
     grow: float = 2.0
     step_rule: str = "newton"
+    kde_tol: float = KDE_TOL
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,16 @@ class AscentResult:
         Trials evaluated (each is one pass over the data).
     converged : ndarray (m,) bool
         The step rule's stopping test was met before ``max_iter``.
+    pairs : ndarray (m,) int64
+        (trial point, data point) pairs evaluated for the seed, its local
+        selection included; a dense run costs ``(n_iter + 1) * (n_B + n_A)``.
     """
 
     points: np.ndarray
     log_ratio: np.ndarray
     n_iter: np.ndarray
     converged: np.ndarray
+    pairs: np.ndarray
 
 
 def _suffix(dtype: np.dtype) -> str:
@@ -113,5 +122,5 @@ class NativeBackend:
         fn = getattr(self._module, "ascend_" + _suffix(seeds.dtype))
         c = controls
         out = _interruptible(self._module, fn, seeds, radii, directions, numer, denom, bandwidth, int(c.max_iter),
-                             float(c.step), c.tol, float(c.grow), c.step_rule, self._threads)
+                             float(c.step), c.tol, float(c.grow), c.step_rule, float(c.kde_tol), self._threads)
         return AscentResult(*out)
