@@ -8,6 +8,7 @@ demo uses it too). Nothing here downloads anything.
 """
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 from typing import Iterator, Optional, Union
@@ -22,6 +23,14 @@ ENV_VAR = "SIMPOR_DATA_DIR"
 
 #: ``../shared/data`` beside the repository this bench/ folder belongs to.
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def data_set_parser(doc: str, default: tuple[str, ...]) -> argparse.ArgumentParser:
+    """A bench script's parser (its docstring's first line) with ``--datasets`` and ``--json``."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--datasets", nargs="+", default=list(default), help="imbalanced-learn benchmark sets")
+    p.add_argument("--json", help="write the rows as JSON")
+    return p
 
 
 def find_data_dir(data_dir: Optional[PathLike] = None) -> Path:

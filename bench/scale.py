@@ -1,16 +1,24 @@
-"""Wall time of a full balance against n, SIMPOR's old and new step rules and SMOTE, in one run.
+"""Wall time of a balance against n: SIMPOR's earlier path, its defaults and SMOTE, in one run.
 
 For each n (d = 30 features, Gaussian classes one unit apart; the minority
 counts below, the largest shaped like the credit-card fraud set: 284,807 rows,
-492 fraud), balances the set with
+492 fraud), times
 
-* ``adaptive``: SIMPOR as it ran before the newton rule (``step_rule="adaptive"``),
-* ``newton``: SIMPOR's defaults,
+* ``today``: SIMPOR as it ran before this cost work (``step_rule="adaptive",
+  kde_tol=0``: every trial on all the data),
+* ``default``: SIMPOR's defaults (newton rule, certified local evaluation),
 * ``smote``: imbalanced-learn's SMOTE, the cost users compare against,
 
-and prints wall time, ascent trials per synthetic row, (candidate, point)
-pairs evaluated and the time ratios. Ratios come from one run on one machine;
-absolute times move with its load.
+and prints wall time, ascent trials per synthetic row, (trial point, data
+point) pairs evaluated, their fraction of the dense count and the time
+ratios. Up to n = 30,000 each SIMPOR path balances the whole set. Above,
+where the earlier path takes hours here, both paths run the ascent of the
+same sample of the synthetic rows a full balance makes (``--sample-rows``,
+from randomly chosen minority rows, up to 64 rows each, as the sampler
+groups them) and the time is extrapolated to the full balance by rows;
+the informative stage (seconds at these sizes, bench/informative_cost.py)
+is left out there. Ratios come from one run on one machine; absolute times
+move with its load.
 
     python bench/scale.py --quick              # CI-sized: n = 2,000 and 5,000
     python bench/scale.py --n 10000 30000      # chosen sizes
@@ -31,6 +39,8 @@ MINORITY = {2_000: 100, 5_000: 250, 10_000: 500, 30_000: 1_500, 100_000: 1_000, 
 QUICK = (2_000, 5_000)
 DEFAULT = (10_000, 30_000, 100_000, 284_807)
 D = 30
+FULL_MAX = 30_000  # above: a sample of the ascent, extrapolated
+PATHS = {"today": dict(step_rule="adaptive", kde_tol=0.0), "default": {}}
 
 
 def make_data(n: int, n_minority: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -41,18 +51,57 @@ def make_data(n: int, n_minority: int, seed: int = 0) -> tuple[np.ndarray, np.nd
     return X, y
 
 
-def time_simpor(X, y, **params) -> dict:
+def time_simpor(X, y, informative, **params) -> dict:
     from simpor_ext import SIMPOR
 
-    sampler = SIMPOR(random_state=0, device="cpu", **params)
+    sampler = SIMPOR(random_state=0, device="cpu", informative=informative, **params)
     start = time.perf_counter()
     X_res, _ = sampler.fit_resample(X, y)
     seconds = time.perf_counter() - start
     trials = sampler.n_iter_.astype(np.float64)
-    n_points = X.shape[0]  # every trial streams the class and its contrast set ("rest"): all rows
-    return {"seconds": seconds, "rows_added": int(X_res.shape[0] - X.shape[0]),
-            "trials_per_row": float(trials.mean()), "pairs": float((trials + 1).sum() * n_points),
+    dense = float((trials + 1).sum() * X.shape[0])  # every trial streams the class and the rest: all rows
+    return {"seconds": seconds, "rows": int(X_res.shape[0] - X.shape[0]), "trials_per_row": float(trials.mean()),
+            "pairs": dense * sampler.pair_fraction_, "pair_fraction": float(sampler.pair_fraction_),
             "converged": float(sampler.converged_fraction_)}
+
+
+def sample_seeds(X, y, n_rows: int, seed: int = 0) -> dict:
+    """The standardised classes, bandwidth and a sample of a full balance's seeds, sorted as the sampler sorts them."""
+    from simpor_ext.bandwidth import Standardizer, resolve_bandwidth
+    from simpor_ext.synthesis import neighbour_radii
+
+    rng = np.random.default_rng(seed)
+    Z = Standardizer.fit(X).transform(X, np.float64)
+    numer, denom = Z[y == 1], Z[y == 0]
+    total = denom.shape[0] - numer.shape[0]
+    per_source = min(64, max(1, round(total / numer.shape[0])))
+    sources = rng.choice(numer.shape[0], max(1, n_rows // per_source), replace=False)
+    seeds = np.repeat(sources, per_source)
+    radii = neighbour_radii(numer, Z, 10, None)[seeds] * rng.uniform(size=seeds.size)
+    dirs = rng.normal(size=(seeds.size, D))
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    order = np.lexsort((radii, seeds))
+    return dict(centres=numer[seeds[order]], radii=radii[order], dirs=dirs[order], numer=numer, denom=denom,
+                bandwidth=resolve_bandwidth("scott", *Z.shape), total=total)
+
+
+def time_sampled(sample: dict, **params) -> dict:
+    """The ascent of the sampled rows in chunks of the CPU batch, extrapolated to the full balance."""
+    from simpor_ext import kernels
+
+    m, n = sample["radii"].size, sample["numer"].shape[0] + sample["denom"].shape[0]
+    trials = pairs = 0.0
+    start = time.perf_counter()
+    for lo in range(0, m, 1024):
+        sl = slice(lo, lo + 1024)
+        res = kernels.ascend(sample["centres"][sl], sample["radii"][sl], sample["dirs"][sl], sample["numer"],
+                             sample["denom"], sample["bandwidth"], device="cpu", **params)
+        trials += float(res.n_iter.sum())
+        pairs += float(res.pairs.sum())
+    seconds = time.perf_counter() - start
+    scale = sample["total"] / m
+    return {"seconds": seconds * scale, "sample_seconds": seconds, "sample_rows": m, "rows": sample["total"],
+            "trials_per_row": trials / m, "pairs": pairs * scale, "pair_fraction": pairs / ((trials + m) * n)}
 
 
 def time_smote(X, y) -> dict:
@@ -63,32 +112,39 @@ def time_smote(X, y) -> dict:
     return {"seconds": time.perf_counter() - start}
 
 
-def run(sizes, informative) -> list[dict]:
+def run(sizes, informative, sample_rows: int) -> list[dict]:
     rows = []
     for n in sizes:
         X, y = make_data(n, MINORITY[n])
-        row = {"n": n, "minority": MINORITY[n], "smote": time_smote(X, y)}
-        for name, rule in (("adaptive", "adaptive"), ("newton", "newton")):
-            row[name] = time_simpor(X, y, step_rule=rule, informative=informative)
-        row["adaptive_over_newton"] = row["adaptive"]["seconds"] / row["newton"]["seconds"]
-        row["newton_over_smote"] = row["newton"]["seconds"] / row["smote"]["seconds"]
+        row = {"n": n, "minority": MINORITY[n], "smote": time_smote(X, y), "sampled": n > FULL_MAX}
+        sample = sample_seeds(X, y, sample_rows) if row["sampled"] else None
+        for name, params in PATHS.items():
+            row[name] = time_sampled(sample, **params) if sample else time_simpor(X, y, informative, **params)
+        row["speed_up"] = row["today"]["seconds"] / row["default"]["seconds"]
+        row["default_over_smote"] = row["default"]["seconds"] / row["smote"]["seconds"]
         rows.append(row)
         print(format_row(row), flush=True)
     return rows
 
 
-HEADER = (f"{'n':>8} {'minority':>8} {'rule':>9} {'seconds':>9} {'trials/row':>10} {'pairs':>9} "
+HEADER = (f"{'n':>8} {'minority':>8} {'path':>8} {'seconds':>9} {'trials/row':>10} {'pairs':>9} {'fraction':>8} "
           f"{'x SMOTE':>8} {'speed-up':>8}")
 
 
 def format_row(row: dict) -> str:
     lines = []
-    for name in ("adaptive", "newton"):
+    for name in PATHS:
         r = row[name]
-        speed = f"{row['adaptive_over_newton']:.2f}" if name == "newton" else "1"
-        lines.append(f"{row['n']:>8} {row['minority']:>8} {name:>9} {r['seconds']:>9.2f} {r['trials_per_row']:>10.1f} "
-                     f"{r['pairs']:>9.2e} {r['seconds'] / row['smote']['seconds']:>8.0f} {speed:>8}")
-    lines.append(f"{row['n']:>8} {row['minority']:>8} {'smote':>9} {row['smote']['seconds']:>9.3f}")
+        speed = f"{row['speed_up']:.2f}" if name == "default" else "1"
+        seconds = f"{r['seconds']:>8.1f}" + ("*" if row["sampled"] else " ")
+        lines.append(f"{row['n']:>8} {row['minority']:>8} {name:>8} {seconds} {r['trials_per_row']:>10.1f} "
+                     f"{r['pairs']:>9.2e} {r['pair_fraction']:>8.3f} {r['seconds'] / row['smote']['seconds']:>8.0f} "
+                     f"{speed:>8}")
+    lines.append(f"{row['n']:>8} {row['minority']:>8} {'smote':>8} {row['smote']['seconds']:>9.3f}")
+    if row["sampled"]:
+        lines.append(f"{'':>8} * extrapolated from the ascent of {row['default']['sample_rows']} of "
+                     f"{row['default']['rows']} rows (measured {row['today']['sample_seconds']:.1f} s and "
+                     f"{row['default']['sample_seconds']:.1f} s)")
     return "\n".join(lines)
 
 
@@ -134,9 +190,11 @@ def plot(rows: list[dict], path: str) -> None:
 
     n = [r["n"] for r in rows]
     fig, ax = plt.subplots(figsize=(5, 3.6))
-    for name, style in (("adaptive", "o--"), ("newton", "o-")):
+    for name, style in (("today", "o--"), ("default", "o-")):
         ax.plot(n, [r[name]["seconds"] for r in rows], style, label=f"SIMPOR {name}")
     ax.plot(n, [r["smote"]["seconds"] for r in rows], "s:", label="SMOTE")
+    if any(r["sampled"] for r in rows):
+        ax.axvspan(FULL_MAX * 1.5, max(n) * 1.5, color="0.9", label="SIMPOR extrapolated")
     ax.set(xscale="log", yscale="log", xlabel="rows n (d = 30)", ylabel="seconds, full balance",
            title="Balancing cost against n (2 CPU cores)")
     ax.legend()
@@ -149,6 +207,8 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help=f"sizes {QUICK}")
     p.add_argument("--n", type=int, nargs="+", choices=sorted(MINORITY), help=f"sizes (default {DEFAULT})")
     p.add_argument("--no-informative", action="store_true", help="skip active learning (times the ascent alone)")
+    p.add_argument("--sample-rows", type=int, default=1024,
+                   help=f"above n = {FULL_MAX:,}: synthetic rows whose ascent is timed and extrapolated")
     p.add_argument("--dask", type=int, metavar="N",
                    help="instead: SIMPOR on 1..N local Dask workers (one thread each) against the local fit "
                         "on one thread")
@@ -167,7 +227,7 @@ def main(argv=None) -> int:
         return 0
     print(f"# {platform.processor() or platform.machine()}, d = {D}, float64, device cpu")
     print(HEADER)
-    rows = run(sizes, informative)
+    rows = run(sizes, informative, args.sample_rows)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)

@@ -251,7 +251,7 @@ def write_outputs(payload: dict, out: Path, docs: Optional[Sequence[Path]] = Non
     summary = payload["summary"]
     if len(summary["ranked_datasets"]) > 1 and summary["main_methods"]:
         figures.rank_bars(summary, summary["main_methods"], out / "mean_ranks.png")
-        if "simpor_vs" in summary:
+        if summary.get("simpor_vs") and "smote" in summary["main_methods"]:  # SIMPOR against SMOTE and the rest
             figures.f1_deltas(summary, out / "f1_simpor_deltas.png")
         if summary["tests"]["f1"] is not None:
             figures.cd_diagrams([summary["tests"][k] for k in ("f1", "auc")], out / "cd_f1_auc.png")

@@ -12,12 +12,11 @@ local maxima of the same function, so these should agree closely).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 
-from data_sets import load_imblearn  # bench/data_sets.py
+from data_sets import data_set_parser, load_imblearn  # bench/data_sets.py
 
 DEFAULT = ("ecoli", "abalone", "satimage", "pen_digits", "mammography", "letter_img", "us_crime")
 
@@ -33,9 +32,7 @@ def run_rule(X, y, rule: str) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--datasets", nargs="+", default=list(DEFAULT))
-    p.add_argument("--json", help="write the rows as JSON")
+    p = data_set_parser(__doc__, DEFAULT)
     args = p.parse_args(argv)
     print(f"{'data set':<14} {'n':>6} {'d':>4} {'adaptive':>9} {'newton':>7} {'fewer':>6} "
           f"{'time ratio':>10} {'log f adaptive':>15} {'log f newton':>13}")
