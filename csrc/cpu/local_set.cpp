@@ -120,7 +120,8 @@ void set_local_margin(double value) { margin = value > 0.0 ? value : kMargin; }
 template <class T>
 LocalSet<T> select_local(const RawSets<T>& s, const std::vector<Ball<T>>& balls, double kde_tol, Budget budget) {
   const double inv_2h2 = 0.5 / (s.bandwidth * s.bandwidth);
-  const double log_allowed = std::log(std::expm1(kde_tol)) + (budget == Budget::typical ? std::log(margin.load()) : 0.0);
+  const double log_margin = budget == Budget::typical ? std::log(margin.load()) : 0.0;
+  const double log_allowed = std::log(std::expm1(kde_tol)) + log_margin;
   const Cut numer = cut_class(view_class(s.numer, s.n_numer, balls, s.d, inv_2h2, budget), inv_2h2, log_allowed);
   const Cut denom = cut_class(view_class(s.denom, s.n_denom, balls, s.d, inv_2h2, budget), inv_2h2, log_allowed);
   const std::vector<T> kept_numer = gather(s.numer, s.d, numer.keep), kept_denom = gather(s.denom, s.d, denom.keep);

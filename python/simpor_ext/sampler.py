@@ -330,7 +330,8 @@ class SIMPOR(BaseOverSampler):
             raise InvalidParameterError(f"The 'tol' parameter of SIMPOR must be <= step ({self.step!r}). "
                                         f"Got {self.tol!r} instead.")
         if not math.isfinite(self.kde_tol):
-            raise InvalidParameterError(f"The 'kde_tol' parameter of SIMPOR must be finite. Got {self.kde_tol!r} instead.")
+            raise InvalidParameterError(f"The 'kde_tol' parameter of SIMPOR must be finite. "
+                                        f"Got {self.kde_tol!r} instead.")
         resolve_settings(self.informative)
 
     # ------------------------------------------------------------------

@@ -17,8 +17,8 @@ from joblib import cpu_count, effective_n_jobs
 from . import cpu, cuda
 from .native import KDE_TOL, AscentControls, AscentResult, NativeBackend
 
-__all__ = ["DEVICES", "FALLBACK_WARNING", "n_threads_for", "get_backend", "device_info", "cuda_available", "KDE_TOL", "AscentControls", "AscentResult",
-           "NativeBackend"]
+__all__ = ["DEVICES", "FALLBACK_WARNING", "n_threads_for", "get_backend", "device_info", "cuda_available",
+           "KDE_TOL", "AscentControls", "AscentResult", "NativeBackend"]
 
 DEVICES = ("auto", "cpu", "cuda")
 FALLBACK_WARNING = "simpor_ext: no usable GPU, running on the CPU (simpor_ext.device_info() says why)"
