@@ -160,3 +160,16 @@ def test_sampler_refuses_bad_kde_tol(bad):
     X, y = _blobs()
     with pytest.raises(ValueError, match="kde_tol"):
         SIMPOR(kde_tol=bad, informative=None, device="cpu").fit_resample(X, y)
+
+
+@pytest.mark.parametrize("batch", [100, 256])
+def test_sampler_bytes_do_not_depend_on_the_chunk_size(monkeypatch, batch):
+    """Local pieces form within windows of PIECE_WINDOW seeds and chunks are whole windows."""
+    import simpor_ext._backends.cpu as cpu_backend
+
+    X, y = _blobs()
+    params = dict(informative=None, device="cpu", random_state=0)
+    default, _ = SIMPOR(**params).fit_resample(X, y)
+    monkeypatch.setattr(cpu_backend, "_BATCH", batch)
+    small, _ = SIMPOR(**params).fit_resample(X, y)
+    assert small.tobytes() == default.tobytes()
