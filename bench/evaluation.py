@@ -33,10 +33,6 @@ from sklearn.preprocessing import StandardScaler
 
 METHODS: tuple[str, ...] = ("simpor", "smote", "borderline_smote", "adasyn", "ros", "none",
                             "simpor_no_al", "simpor_no_ascent")
-#: The step rule every SIMPOR variant in bench/results ran with: the default
-#: before the newton rule, kept so that methods added to those results later
-#: are comparable with the ones already there.
-RESULTS_STEP_RULE = {"step_rule": "adaptive"}
 #: SIMPOR with one stage switched off: what each stage contributes.
 ABLATIONS: dict[str, dict] = {
     "simpor_no_al": {"informative": None},  # every minority row a seed, no active learning
@@ -103,7 +99,7 @@ def make_sampler(method: str, n_minority: int, random_state: int, simpor_params:
     if method == "simpor" or method in ABLATIONS:
         from simpor_ext import SIMPOR
 
-        params = {**RESULTS_STEP_RULE, **(simpor_params or {}), **ABLATIONS.get(method, {})}
+        params = {**(simpor_params or {}), **ABLATIONS.get(method, {})}
         return SIMPOR(random_state=random_state, **params)
     raise ValueError(f"unknown method {method!r}; choose from {METHODS}")
 
