@@ -173,3 +173,22 @@ def test_sampler_bytes_do_not_depend_on_the_chunk_size(monkeypatch, batch):
     monkeypatch.setattr(cpu_backend, "_BATCH", batch)
     small, _ = SIMPOR(**params).fit_resample(X, y)
     assert small.tobytes() == default.tobytes()
+
+
+@pytest.mark.parametrize("case", ["one-seed", "zero-radii", "one-centre-600", "one-feature"])
+def test_local_path_edge_cases(case):
+    """Shapes the pieces must handle: a lone seed, spheres that are points, one
+    centre over several windows, d = 1; always within kde_tol of exact."""
+    rng = np.random.default_rng(7)
+    d = 1 if case == "one-feature" else 3
+    numer, denom = rng.normal(scale=0.3, size=(50, d)), rng.uniform(-6, 6, size=(2000, d))
+    m = {"one-seed": 1, "zero-radii": 40, "one-centre-600": 600, "one-feature": 64}[case]
+    source = np.zeros(m, int) if case == "one-centre-600" else rng.integers(0, 50, m)
+    seeds, radii, dirs = _seeds(numer, source, rng)
+    if case == "zero-radii":
+        radii[::2] = 0.0
+    res = kernels.ascend(seeds, radii, dirs, numer, denom, 0.3, kde_tol=1e-3, device="cpu")
+    assert _worst_error(res, numer, denom, 0.3) <= 1e-3
+    assert np.allclose(np.linalg.norm(res.points - seeds, axis=1), radii)
+    if case == "zero-radii":
+        assert np.array_equal(res.points[::2], seeds[::2]) and res.converged[::2].all()
