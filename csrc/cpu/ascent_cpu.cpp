@@ -191,11 +191,12 @@ void run_piece(AscentJob<T>& job, SlotRunner<T>& runner, const RawSets<T>& sets,
     failed.insert(failed.end(), seeds.begin(), seeds.end());
     return;
   }
-  const LocalSet<T> local = select_local(sets, balls, kde_tol, budget);
-  job.out.pairs[seeds[0]] += sets.size() * index_t(balls.size());  // the selection's distance passes
   const index_t padded = (size + kRows - 1) / kRows * kRows;
   const double allowed = kWorthIt * double(size) / double(size + kRows);
-  if (double(local.n_kept) * double(padded) > allowed * double(sets.size()) * double(size)) {
+  const auto max_kept = index_t(allowed * double(sets.size()) * double(size) / double(padded));
+  const LocalSet<T> local = select_local(sets, balls, kde_tol, budget, max_kept);
+  job.out.pairs[seeds[0]] += sets.size() * index_t(balls.size());  // the selection's distance passes
+  if (local.n_kept > max_kept) {
     failed.insert(failed.end(), seeds.begin(), seeds.end());
     return;
   }

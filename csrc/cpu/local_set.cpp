@@ -118,19 +118,24 @@ std::vector<T> gather(const T* pts, int d, const std::vector<char>& keep) {
 void set_local_margin(double value) { margin = value > 0.0 ? value : kMargin; }
 
 template <class T>
-LocalSet<T> select_local(const RawSets<T>& s, const std::vector<Ball<T>>& balls, double kde_tol, Budget budget) {
+LocalSet<T> select_local(const RawSets<T>& s, const std::vector<Ball<T>>& balls, double kde_tol, Budget budget,
+                         index_t max_kept) {
   const double inv_2h2 = 0.5 / (s.bandwidth * s.bandwidth);
   const double log_margin = budget == Budget::typical ? std::log(margin.load()) : 0.0;
   const double log_allowed = std::log(std::expm1(kde_tol)) + log_margin;
   const Cut numer = cut_class(view_class(s.numer, s.n_numer, balls, s.d, inv_2h2, budget), inv_2h2, log_allowed);
   const Cut denom = cut_class(view_class(s.denom, s.n_denom, balls, s.d, inv_2h2, budget), inv_2h2, log_allowed);
+  const auto count = [](const std::vector<char>& keep) { return index_t(std::count(keep.begin(), keep.end(), 1)); };
+  LocalSet<T> local{{}, {numer.log_dropped, denom.log_dropped}, count(numer.keep) + count(denom.keep)};
+  if (local.n_kept > max_kept) return local;
   const std::vector<T> kept_numer = gather(s.numer, s.d, numer.keep), kept_denom = gather(s.denom, s.d, denom.keep);
-  const index_t n_numer = index_t(kept_numer.size()) / s.d, n_denom = index_t(kept_denom.size()) / s.d;
-  return {make_problem(kept_numer.data(), n_numer, kept_denom.data(), n_denom, s.d, s.bandwidth, 1),
-          {numer.log_dropped, denom.log_dropped}, n_numer + n_denom};
+  local.problem = make_problem(kept_numer.data(), index_t(kept_numer.size()) / s.d, kept_denom.data(),
+                               index_t(kept_denom.size()) / s.d, s.d, s.bandwidth, 1);
+  return local;
 }
 
-template LocalSet<float> select_local(const RawSets<float>&, const std::vector<Ball<float>>&, double, Budget);
-template LocalSet<double> select_local(const RawSets<double>&, const std::vector<Ball<double>>&, double, Budget);
+template LocalSet<float> select_local(const RawSets<float>&, const std::vector<Ball<float>>&, double, Budget, index_t);
+template LocalSet<double> select_local(const RawSets<double>&, const std::vector<Ball<double>>&, double, Budget,
+                                       index_t);
 
 }  // namespace simpor::cpu

@@ -58,9 +58,11 @@ struct Ball {
 enum class Budget { typical, worst_case };
 
 // The kept points for a piece's balls, dropping what kde_tol (nats, > 0) and
-// the budget allow.
+// the budget allow; packed only if there are at most max_kept (else only
+// n_kept is set: the caller runs the piece on all the data).
 template <class T>
-LocalSet<T> select_local(const RawSets<T>& sets, const std::vector<Ball<T>>& balls, double kde_tol, Budget budget);
+LocalSet<T> select_local(const RawSets<T>& sets, const std::vector<Ball<T>>& balls, double kde_tol, Budget budget,
+                         index_t max_kept);
 
 // Test hook: the fraction of expm1(kde_tol) times a class's typical sum that
 // a selection may drop (default 1e-3). A huge margin drops nearly everything,
