@@ -212,8 +212,8 @@ def ascend(
         lies within r of the seed, so a point farther than r + rho from the
         seed adds at most exp(-rho^2 / 2h^2) to its class's kernel sum. The
         bound on what was left out is checked at every trial; a seed whose
-        check fails runs again on all the data. 0: every trial on all the
-        data. The GPU always evaluates on all the data (exact, so any
+        check fails runs again on a wider set, then on all the data. 0:
+        every trial on all the data. The GPU always evaluates on all the data (exact, so any
         ``kde_tol`` holds there).
 
     Returns

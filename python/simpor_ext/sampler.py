@@ -92,7 +92,8 @@ class SIMPOR(BaseOverSampler):
         the returned rows, in nats. Above 0 the CPU ascent evaluates each
         trial only on the data points near its seed and certifies, at every
         trial, that the points it left out cannot move log f by more (a seed
-        whose check fails runs again on all the data); 0 evaluates every
+        whose check fails runs again on a wider set, then on all the data);
+        0 evaluates every
         trial on all the data. The GPU always evaluates on all the data.
         See ``pair_fraction_``.
     informative : "auto", dict, ActiveLearning or None, default="auto"
