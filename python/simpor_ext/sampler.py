@@ -93,9 +93,8 @@ class SIMPOR(BaseOverSampler):
         trial only on the data points near its seed and certifies, at every
         trial, that the points it left out cannot move log f by more (a seed
         whose check fails runs again on a wider set, then on all the data);
-        0 evaluates every
-        trial on all the data. The GPU always evaluates on all the data.
-        See ``pair_fraction_``.
+        0 evaluates every trial on all the data. The GPU always evaluates on
+        all the data. See ``pair_fraction_``.
     informative : "auto", dict, ActiveLearning or None, default="auto"
         Active-learning settings (:class:`simpor_ext.informative.ActiveLearning`;
         a dict of its fields also works): initial batch (100), query batch
