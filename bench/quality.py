@@ -52,6 +52,7 @@ import numpy as np  # noqa: E402
 
 import evaluation as ev  # noqa: E402
 import suite  # noqa: E402
+import summary as sm  # noqa: E402
 
 log = logging.getLogger("quality")
 
@@ -165,28 +166,10 @@ def _unit_cost(spec: suite.DatasetSpec) -> float:
     return float(n) * n * max(split.X_train.shape[1], 1) ** 0.5
 
 
-def _load_done(out_dir: Path) -> list[dict]:
-    """The records of a previous run in ``out_dir`` (records.jsonl, else results.json)."""
-    path = out_dir / "records.jsonl"
-    if not path.exists():
-        results = out_dir / "results.json"
-        return json.loads(results.read_text())["records"] if results.exists() else []
-    out = []
-    with open(path) as fh:
-        for line in fh:
-            line = line.strip()
-            if line:
-                try:
-                    out.append(json.loads(line))
-                except json.JSONDecodeError:  # a line cut short by an interrupted run
-                    continue
-    return out
-
-
 def run_all(args: argparse.Namespace, specs: list, out: Path, kept: dict) -> list[dict]:
     """Run the missing units; fills ``kept[(dataset, trial)]`` with the MethodRuns figures need."""
     records_path = out / "records.jsonl"
-    done = _load_done(out) if args.resume else []
+    done = sm.load_records(out) if args.resume else []
     if records_path.exists():
         records_path.unlink()
     if done:  # records.jsonl then holds every record, old and new
@@ -327,8 +310,6 @@ def main(argv: Optional[list[str]] = None) -> int:
                         format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     if not args.verbose:
         logging.getLogger("simpor_ext").setLevel(logging.WARNING)
-    import summary as sm
-
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     catalogue = suite.catalogue(args.data_dir)

@@ -40,6 +40,28 @@ ALPHA = 0.05
 IR_BUCKETS = ((0.0, 5.0), (5.0, 15.0), (15.0, math.inf))
 
 
+def load_records(where: Path) -> list[dict]:
+    """The per-split records of a results folder (records.jsonl, else results.json; none when it
+    holds neither) or of a results.json file. Lines an interrupted run cut short are skipped."""
+    where = Path(where)
+    if where.is_file():
+        return json.loads(where.read_text())["records"]
+    path = where / "records.jsonl"
+    if not path.exists():
+        results = where / "results.json"
+        return json.loads(results.read_text())["records"] if results.exists() else []
+    out = []
+    with open(path) as fh:
+        for line in fh:
+            line = line.strip()
+            if line:
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:  # a line cut short by an interrupted run
+                    continue
+    return out
+
+
 def _mean_std(values: Sequence[float]) -> tuple[float, float]:
     v = np.asarray([x for x in values if x is not None and not math.isnan(x)], dtype=float)
     if v.size == 0:
