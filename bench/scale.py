@@ -66,39 +66,36 @@ def time_simpor(X, y, informative, **params) -> dict:
 
 
 def sample_seeds(X, y, n_rows: int, seed: int = 0) -> dict:
-    """The standardised classes, bandwidth and a sample of a full balance's seeds, sorted as the sampler sorts them."""
+    """The standardised set, its classes and bandwidth, and a sample of a full balance's seeds:
+    randomly chosen minority rows, each as many times as a full balance uses it (at most 64)."""
     from simpor_ext.bandwidth import Standardizer, resolve_bandwidth
     from simpor_ext.synthesis import neighbour_radii
 
-    rng = np.random.default_rng(seed)
     Z = Standardizer.fit(X).transform(X, np.float64)
-    numer, denom = Z[y == 1], Z[y == 0]
+    members = np.flatnonzero(y == 1)
+    numer, denom = Z[members], Z[y == 0]
     total = denom.shape[0] - numer.shape[0]
     per_source = min(64, max(1, round(total / numer.shape[0])))
-    sources = rng.choice(numer.shape[0], max(1, n_rows // per_source), replace=False)
-    seeds = np.repeat(sources, per_source)
-    radii = neighbour_radii(numer, Z, 10, None)[seeds] * rng.uniform(size=seeds.size)
-    dirs = rng.normal(size=(seeds.size, D))
-    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    order = np.lexsort((radii, seeds))
-    return dict(centres=numer[seeds[order]], radii=radii[order], dirs=dirs[order], numer=numer, denom=denom,
-                bandwidth=resolve_bandwidth("scott", *Z.shape), total=total)
+    sources = np.random.default_rng(seed).choice(numer.shape[0], max(1, n_rows // per_source), replace=False)
+    R = neighbour_radii(numer, Z, 10, None)
+    return dict(Z=Z, seeds=np.repeat(members[sources], per_source), seed_R=np.repeat(R[sources], per_source),
+                numer=numer, denom=denom, bandwidth=resolve_bandwidth("scott", *Z.shape), total=total)
 
 
 def time_sampled(sample: dict, **params) -> dict:
-    """The ascent of the sampled rows in chunks of the CPU batch, extrapolated to the full balance."""
-    from simpor_ext import kernels
+    """The sampled rows grown as the sampler grows a class (simpor_ext.synthesis.grow: the same
+    draws, order and chunks, on the CPU backend), extrapolated to the full balance."""
+    from simpor_ext._backends import get_backend
+    from simpor_ext.synthesis import grow
 
-    m, n = sample["radii"].size, sample["numer"].shape[0] + sample["denom"].shape[0]
-    trials = pairs = 0.0
+    backend = get_backend("cpu", None)
     start = time.perf_counter()
-    for lo in range(0, m, 1024):
-        sl = slice(lo, lo + 1024)
-        res = kernels.ascend(sample["centres"][sl], sample["radii"][sl], sample["dirs"][sl], sample["numer"],
-                             sample["denom"], sample["bandwidth"], device="cpu", **params)
-        trials += float(res.n_iter.sum())
-        pairs += float(res.pairs.sum())
+    rows = grow(sample["Z"], sample["seeds"], sample["seed_R"], sample["numer"], sample["denom"], sample["bandwidth"],
+                np.random.default_rng(0), ascent=dict(params, device=backend), chunk=backend.batch_size,
+                progress=lambda _: None)
     seconds = time.perf_counter() - start
+    m, n = rows.n_iter.size, sample["Z"].shape[0]
+    trials, pairs = float(rows.n_iter.sum()), float(rows.pairs.sum())
     scale = sample["total"] / m
     return {"seconds": seconds * scale, "sample_seconds": seconds, "sample_rows": m, "rows": sample["total"],
             "trials_per_row": trials / m, "pairs": pairs * scale, "pair_fraction": pairs / ((trials + m) * n)}
