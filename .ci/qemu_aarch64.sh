@@ -13,5 +13,5 @@ out=build/ci-qemu-aarch64
 mkdir -p "$out"
 # gnu++17 and these flags as CMakeLists.txt builds _core with GCC.
 aarch64-linux-gnu-g++ -std=gnu++17 -O3 -fno-math-errno -fopenmp -Wall -Wextra -Werror -Icsrc \
-  csrc/cpu/kde_cpu.cpp tests/native/kernel_reference.cpp -o "$out/kernel_reference"
+  csrc/cpu/kde_cpu.cpp csrc/cpu/top_points.cpp tests/native/kernel_reference.cpp -o "$out/kernel_reference"
 QEMU_LD_PREFIX=/usr/aarch64-linux-gnu qemu-aarch64 "$out/kernel_reference"

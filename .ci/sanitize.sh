@@ -16,4 +16,4 @@ export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1
 echo "LD_PRELOAD=$LD_PRELOAD"
 # --capture=sys: a report written to fd 2 just before the process exits would
 # otherwise vanish with pytest's captured output.
-"$py" -m pytest -q -p no:cacheprovider --capture=sys tests/test_kernels.py tests/test_ascent.py "$@"
+"$py" -m pytest -q -p no:cacheprovider --capture=sys tests/test_kernels.py tests/test_ascent.py tests/test_hessian_rule.py "$@"

@@ -15,7 +15,8 @@ to 10 same-class neighbours, random start directions) with
 and prints the mean, median and largest trial counts and the largest drop in
 the maximum reached against the package (negative: the prototype stopped lower).
 With ``--cut NATS`` the Hessians use only each class's points whose score lies
-within NATS of the class's largest, and the share of points used is printed.
+within NATS of the class's largest (with ``--keep K``, at most the K highest),
+and the share of points used is printed.
 A Hessian costs about d^2 / 2 multiply-adds per (point, data point) pair where a
 trial costs about 2d, so the counts say what a cheap (truncated or low-rank)
 Hessian could buy, not what this prototype costs.
@@ -35,13 +36,16 @@ TOL = 1e-4
 
 
 class Hessians:
-    """Which points the Hessians use (all, or those within `cut` nats of the top score), and what share."""
+    """Which points the Hessians use (all, or those within `cut` nats of the top score, at most the `keep`
+    highest-scoring of them), and what share."""
 
-    def __init__(self, cut=None):
-        self.cut, self.shares = cut, []
+    def __init__(self, cut=None, keep=None):
+        self.cut, self.keep_at_most, self.shares = cut, keep, []
 
     def keep(self, scores):
         mask = np.ones(scores.size, bool) if self.cut is None else scores >= scores.max() - self.cut
+        if self.keep_at_most is not None and mask.sum() > self.keep_at_most:
+            mask = scores >= np.partition(scores, -self.keep_at_most)[-self.keep_at_most]
         self.shares.append(mask.mean())
         return mask
 
@@ -113,7 +117,7 @@ def standardised(name):
     return Z[y == 1], Z[y != 1], resolve_bandwidth("scott", *Z.shape)
 
 
-def run(name, n_seeds, cut=None, seed=0) -> dict:
+def run(name, n_seeds, cut=None, keep=None, seed=0) -> dict:
     from simpor_ext import kernels
 
     numer, denom, h = standardised(name)
@@ -124,10 +128,10 @@ def run(name, n_seeds, cut=None, seed=0) -> dict:
     radii = R[idx] * rng.uniform(size=n_seeds)
     dirs = rng.normal(size=(n_seeds, numer.shape[1]))
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    package = kernels.ascend(numer[idx], radii, dirs, numer, denom, h, kde_tol=0.0, device="cpu")
+    package = kernels.ascend(numer[idx], radii, dirs, numer, denom, h, kde_tol=0.0, step_rule="newton", device="cpu")
     row = {"dataset": name, "d": numer.shape[1], "package": package.n_iter.astype(float)}
     for label, refresh in (("newton_exact", True), ("newton_seed", False)):
-        hessians = Hessians(cut)
+        hessians = Hessians(cut, keep)
         runs = [ascend(numer[i], r, u, numer, denom, h, refresh, hessians) for i, r, u in zip(idx, radii, dirs)]
         row[label] = np.array([n for n, _ in runs], float)
         row[label + "_gap"] = float(min(f - p for (_, f), p in zip(runs, package.log_ratio)))
@@ -142,12 +146,13 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", type=int, default=20)
     p.add_argument("--cut", type=float, nargs="+", default=[None],
                    help="Hessians from the points within this many nats of the top score (default: all)")
+    p.add_argument("--keep", type=int, help="and of those at most this many, the highest-scoring")
     args = p.parse_args(argv)
     print(f"{'data set':<12} {'d':>4} {'cut':>5} {'package mean':>12} {'Newton, H each step: mean/median/max':>37} "
           f"{'drop':>9} {'points':>7} {'Newton, seed H: mean/median/max':>32} {'drop':>9}")
     for cut in args.cut:
         for name in args.datasets:
-            r = run(name, args.seeds, cut)
+            r = run(name, args.seeds, cut, args.keep)
             cells = [f"{r[k].mean():.1f} / {np.median(r[k]):.0f} / {r[k].max():.0f}"
                      for k in ("newton_exact", "newton_seed")]
             print(f"{name:<12} {r['d']:>4} {cut if cut is not None else 'all':>5} {r['package'].mean():>12.1f} "

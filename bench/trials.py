@@ -1,14 +1,15 @@
-"""Ascent trials per synthetic row on real data: the newton rule against the
-adaptive rule of earlier versions, in one run.
+"""Ascent trials per synthetic row on real data: the step rules in one run.
 
 For each data set (the benchmark collection in ../shared/data, or
 SIMPOR_DATA_DIR), balances the whole set with ``informative=None`` (so the
-ascent alone is timed) under both rules and prints trials per row, seconds,
-their ratios and the mean log posterior ratio reached (the two rules stop at
-local maxima of the same function, so these should agree closely).
+ascent alone is timed) under each rule (default: adaptive, the rule of
+earlier versions; newton; hessian; auto, the default) and prints trials per
+row and seconds per rule, each rule's time as a ratio to the first rule's,
+and the mean log posterior ratio reached (the rules stop at local maxima of
+the same function, so these should agree closely).
 
     python bench/trials.py                          # the default sets
-    python bench/trials.py --datasets mammography --json out.json
+    python bench/trials.py --datasets mammography --rules newton hessian --json out.json
 """
 from __future__ import annotations
 
@@ -33,18 +34,20 @@ def run_rule(X, y, rule: str) -> dict:
 
 def main(argv=None) -> int:
     p = data_set_parser(__doc__, DEFAULT)
+    p.add_argument("--rules", nargs="+", default=["adaptive", "newton", "hessian", "auto"],
+                   help="step rules to run; times are given as ratios to the first")
     args = p.parse_args(argv)
-    print(f"{'data set':<14} {'n':>6} {'d':>4} {'adaptive':>9} {'newton':>7} {'fewer':>6} "
-          f"{'time ratio':>10} {'log f adaptive':>15} {'log f newton':>13}")
+    first = args.rules[0]
+    print(f"{'data set':<14} {'n':>6} {'d':>4} " + " ".join(f"{r + ': trials, s, ' + first + '/' + r:>34}"
+                                                            for r in args.rules) + "   mean log f per rule")
     rows = []
     for name in args.datasets:
         X, y = load_imblearn(name)
-        row = {"dataset": name, "n": X.shape[0], "d": X.shape[1],
-               "adaptive": run_rule(X, y, "adaptive"), "newton": run_rule(X, y, "newton")}
-        a, b = row["adaptive"], row["newton"]
-        print(f"{name:<14} {row['n']:>6} {row['d']:>4} {a['trials_per_row']:>9.1f} {b['trials_per_row']:>7.1f} "
-              f"{a['trials_per_row'] / b['trials_per_row']:>5.1f}x {a['seconds'] / b['seconds']:>9.1f}x "
-              f"{a['log_ratio']:>15.3f} {b['log_ratio']:>13.3f}", flush=True)
+        row = {"dataset": name, "n": X.shape[0], "d": X.shape[1]} | {r: run_rule(X, y, r) for r in args.rules}
+        cells = [f"{row[r]['trials_per_row']:>10.1f} {row[r]['seconds']:>8.2f} "
+                 f"{row[first]['seconds'] / row[r]['seconds']:>13.2f}x" for r in args.rules]
+        print(f"{name:<14} {row['n']:>6} {row['d']:>4} " + " ".join(cells) + "   "
+              + " ".join(f"{row[r]['log_ratio']:.4f}" for r in args.rules), flush=True)
         rows.append(row)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))

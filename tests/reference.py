@@ -41,3 +41,38 @@ def rel_err(got, want) -> float:
     """Relative L2 error."""
     got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
     return float(np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-300))
+
+
+def hessian(point, numer, denom, h, cut=np.inf, keep=None):
+    """Hessian of log f at one point, (Cov_B - Cov_A) / h^4, with the
+    kernel-weighted covariances (normalised weights and means over all of
+    each class) summed over the points within `cut` nats of the class's
+    largest weight, at most `keep` of them (the heaviest; ties by index)."""
+    p = np.asarray(point, np.float64)
+    H = np.zeros((p.size, p.size))
+    for cls, sign in ((numer, 1.0), (denom, -1.0)):
+        c = np.asarray(cls, np.float64)
+        s = -((c - p) ** 2).sum(1) / (2 * h * h)
+        w = np.exp(s - s.max())
+        w /= w.sum()
+        mu = w @ c
+        order = np.lexsort((np.arange(s.size), -s))  # heaviest first, ties by index
+        order = order[s[order] >= s.max() - cut][:keep]
+        dev = c[order] - mu
+        H += sign * (dev * w[order, None]).T @ dev
+    return H / h**4
+
+
+def sphere_newton_direction(u, g, H, r):
+    """The hessian rule's direction: v solving (M + lambda I) v = r t, M =
+    -r^2 P H P + r (g.u) P + u u^T, P = I - u u^T, with the least lambda of
+    0, then 1e-6, 3e-6, 9e-6, ... times max |diag M| that makes M + lambda I
+    positive definite; returns (v, lambda)."""
+    P = np.eye(u.size) - np.outer(u, u)
+    M = -(r * r) * P @ H @ P + r * (g @ u) * P + np.outer(u, u)
+    scale = np.abs(np.diag(M)).max()
+    shift = 0.0
+    while np.linalg.eigvalsh(M + shift * np.eye(u.size)).min() <= 1e-12 * scale:
+        shift = 1e-6 * scale if shift == 0 else 3 * shift
+    v = np.linalg.solve(M + shift * np.eye(u.size), r * (P @ g))
+    return v - (v @ u) * u, shift

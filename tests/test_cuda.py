@@ -338,7 +338,7 @@ def test_ascent_follows_the_cpu_in_float64(rule):
 @needs_gpu
 def test_ascent_float32_end_points_near_the_cpus():
     seeds, radii, dirs, numer, denom, h = ascent_problem(8, m=60, d=5, dtype=np.float32)
-    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h)
+    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h, step_rule="newton")
     near = np.linalg.norm(gpu.points - cpu.points, axis=1) <= 1e-2 * radii
     assert near.mean() >= 0.8
     assert np.allclose(gpu.log_ratio[near], cpu.log_ratio[near], rtol=1e-4, atol=1e-4)
@@ -386,7 +386,7 @@ def test_ascent_same_inputs_same_bytes_and_independent_seeds():
 def test_ascent_other_dimensions(d):
     seeds, radii, dirs, numer, denom, h = ascent_problem(4, m=12, d=d, n_b=50, n_a=90)
     h = 0.4 * np.sqrt(d)
-    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h, max_iter=60)
+    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h, max_iter=60, step_rule="newton")
     same_path = gpu.n_iter == cpu.n_iter
     assert same_path.mean() >= 0.9
     assert np.allclose(gpu.points[same_path], cpu.points[same_path], rtol=0, atol=1e-8)
@@ -397,9 +397,24 @@ def test_ascent_many_seeds_float32():
     # Many rounds over a large, shrinking active set (the device-side trial lists).
     m, n = (400, 600) if EMULATED else (5000, 20000)
     seeds, radii, dirs, numer, denom, h = ascent_problem(5, m=m, d=10, n_b=n // 10, n_a=n, dtype=np.float32)
-    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, 1.0, max_iter=100)
+    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, 1.0, max_iter=100, step_rule="newton")
     near = np.linalg.norm(gpu.points - cpu.points, axis=1) <= 1e-2 * radii
     assert near.mean() >= 0.8
     assert abs(int(gpu.n_iter.sum()) - int(cpu.n_iter.sum())) <= 0.05 * cpu.n_iter.sum()
     start = kernels.ascend(seeds, radii, dirs, numer, denom, 1.0, max_iter=0, device="cuda")
     assert np.all(gpu.log_ratio >= start.log_ratio)
+
+
+@needs_gpu
+def test_gpu_runs_newton_for_auto_and_refuses_hessian():
+    """The hessian rule is CPU-only: auto runs newton on the GPU, and asking
+    for hessian there is an error rather than a silent change of rule."""
+    seeds, radii, dirs, numer, denom, h = ascent_problem(9, m=20, d=50, n_b=60, n_a=200)
+    auto = kernels.ascend(seeds, radii, dirs, numer, denom, h, device="cuda")
+    newton = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule="newton", device="cuda")
+    assert auto.points.tobytes() == newton.points.tobytes()
+    with pytest.raises(ValueError, match="step_rule='hessian' runs on the CPU only"):
+        kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule="hessian", device="cuda")
+    X, y = np.r_[numer, denom], np.r_[np.ones(len(numer)), np.zeros(len(denom))]
+    with pytest.raises(ValueError, match="step_rule='hessian' runs on the CPU only"):
+        simpor_ext.SIMPOR(step_rule="hessian", device="cuda", informative=None).fit_resample(X, y)

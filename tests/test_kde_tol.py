@@ -52,12 +52,17 @@ def test_returned_log_ratio_is_within_kde_tol(layout, kde_tol):
         assert _pair_fraction(res, len(numer) + len(denom)) < 0.5
 
 
-def test_bound_holds_at_every_accepted_point():
+RULES = ["newton", "hessian"]
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_bound_holds_at_every_accepted_point(rule):
     rng = np.random.default_rng(1)
     numer, denom, h, source = _clusters(rng, 4)
     seeds, radii, dirs = _seeds(numer, source, rng)
     for max_iter in (0, 1, 2, 4, 8, 16, 300):
-        res = kernels.ascend(seeds, radii, dirs, numer, denom, h, max_iter=max_iter, kde_tol=1e-4, device="cpu")
+        res = kernels.ascend(seeds, radii, dirs, numer, denom, h, max_iter=max_iter, kde_tol=1e-4, step_rule=rule,
+                             device="cpu")
         assert _worst_error(res, numer, denom, h) <= 1e-4, max_iter
 
 
@@ -95,7 +100,8 @@ def test_kde_tol_zero_is_the_dense_path():
     np.testing.assert_array_equal(res.pairs, (res.n_iter.astype(np.int64) + 1) * (len(numer) + len(denom)))
 
 
-def test_failed_certificates_fall_back_to_the_exact_bytes():
+@pytest.mark.parametrize("rule", RULES)
+def test_failed_certificates_fall_back_to_the_exact_bytes(rule):
     """With a huge margin every selection keeps almost nothing, every check
     fails and every seed runs again on all the data: the exact path's bytes,
     and the wasted local trials counted in `pairs`."""
@@ -103,10 +109,10 @@ def test_failed_certificates_fall_back_to_the_exact_bytes():
     numer, denom, h, source = _clusters(rng, 4)
     denom = denom / 4  # A close enough that dropping it cannot be certified
     seeds, radii, dirs = _seeds(numer, source, rng)
-    exact = kernels.ascend(seeds, radii, dirs, numer, denom, h, kde_tol=0.0, device="cpu")
+    exact = kernels.ascend(seeds, radii, dirs, numer, denom, h, kde_tol=0.0, step_rule=rule, device="cpu")
     _core._set_local_margin(1e300)
     try:
-        fell_back = kernels.ascend(seeds, radii, dirs, numer, denom, h, kde_tol=1e-3, device="cpu")
+        fell_back = kernels.ascend(seeds, radii, dirs, numer, denom, h, kde_tol=1e-3, step_rule=rule, device="cpu")
     finally:
         _core._set_local_margin(0.0)
     for field in ("points", "log_ratio", "n_iter", "converged"):
@@ -114,14 +120,15 @@ def test_failed_certificates_fall_back_to_the_exact_bytes():
     assert np.all(fell_back.pairs > exact.pairs)
 
 
+@pytest.mark.parametrize("rule", RULES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_local_bytes_do_not_depend_on_threads(dtype):
+def test_local_bytes_do_not_depend_on_threads(dtype, rule):
     rng = np.random.default_rng(5)
     numer, denom, h, source = _clusters(rng, 5)
     seeds, radii, dirs = (a.astype(dtype) for a in _seeds(numer, source, rng))
     args = (seeds, radii, dirs, numer.astype(dtype), denom.astype(dtype), h)
-    one = kernels.ascend(*args, kde_tol=1e-3, device="cpu", n_threads=1)
-    two = kernels.ascend(*args, kde_tol=1e-3, device="cpu", n_threads=2)
+    one = kernels.ascend(*args, kde_tol=1e-3, step_rule=rule, device="cpu", n_threads=1)
+    two = kernels.ascend(*args, kde_tol=1e-3, step_rule=rule, device="cpu", n_threads=2)
     for field in ("points", "log_ratio", "n_iter", "converged", "pairs"):
         assert getattr(one, field).tobytes() == getattr(two, field).tobytes()
 

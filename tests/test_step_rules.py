@@ -1,6 +1,6 @@
-"""The newton step rule: real local maxima (against the float64 reference),
-monotone paths, fewer trials than the adaptive rule, the same rows on any
-thread count, and the old rules' bytes unchanged."""
+"""The newton and hessian step rules: real local maxima (against the float64
+reference), monotone paths, fewer trials than the adaptive rule, the same
+rows on any thread count, and the old rules' bytes unchanged."""
 import hashlib
 
 import numpy as np
@@ -54,66 +54,76 @@ def _worst_gain(points, seeds, radii, numer, denom, h, rng, n_random=32, angle=1
     return worst
 
 
+RULES = ["newton", "hessian"]
+
+
+@pytest.mark.parametrize("rule", RULES)
 @pytest.mark.parametrize("make", [_moon, _mixture, _mammography], ids=["moon-2d", "mixture-30d", "mammography"])
-def test_newton_rows_are_local_maxima(make):
+def test_rows_are_local_maxima(make, rule):
     rng = np.random.default_rng(0)
     numer, denom, h = make(rng)
     seeds, radii, dirs = _seeds(numer, rng, 50)
-    res = kernels.ascend(seeds, radii, dirs, numer, denom, h, device="cpu")
+    res = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule=rule, device="cpu")
     assert res.converged.mean() >= 0.95  # a row zigzagging along a narrow ridge may use up max_iter
     assert np.abs(np.linalg.norm(res.points - seeds, axis=1) - radii).max() <= 1e-9 * radii.max()
     assert np.abs(res.log_ratio - ref.log_ratio(res.points, numer, denom, h)).max() <= kernels.KDE_TOL
     assert _worst_gain(res.points, seeds, radii, numer, denom, h, rng).max() <= 1e-6
     # first-order optimality as documented: r |t| <= tol (1e-4 nats per radian)
     # for the log f the ascent evaluates: exactly, on all the data
-    exact = kernels.ascend(seeds, radii, dirs, numer, denom, h, kde_tol=0.0, device="cpu")
+    exact = kernels.ascend(seeds, radii, dirs, numer, denom, h, kde_tol=0.0, step_rule=rule, device="cpu")
     t, _ = ref.tangential_gradient(exact.points, seeds, numer, denom, h)
     assert (radii * np.linalg.norm(t, axis=1))[exact.converged].max() <= 1e-4 * (1 + 1e-6)
 
 
+@pytest.mark.parametrize("rule", RULES)
 @pytest.mark.parametrize("make", [_moon, _mixture], ids=["moon-2d", "mixture-30d"])
-def test_newton_needs_fewer_trials_than_adaptive(make):
+def test_fewer_trials_than_adaptive(make, rule):
     rng = np.random.default_rng(1)
     numer, denom, h = make(rng)
     seeds, radii, dirs = _seeds(numer, rng, 60)
-    newton = kernels.ascend(seeds, radii, dirs, numer, denom, h, device="cpu")
+    newton = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule=rule, device="cpu")
     adaptive = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule="adaptive", tol=1e-3, device="cpu")
     assert newton.n_iter.mean() < adaptive.n_iter.mean()
     assert newton.log_ratio.mean() >= adaptive.log_ratio.mean() - 1e-3
 
 
-def test_newton_path_never_lowers_log_f():
+@pytest.mark.parametrize("rule", RULES)
+def test_path_never_lowers_log_f(rule):
     rng = np.random.default_rng(2)
     numer, denom, h = _mixture(rng, d=8)
     seeds, radii, dirs = _seeds(numer, rng, 30)
-    history = np.array([kernels.ascend(seeds, radii, dirs, numer, denom, h, max_iter=k, device="cpu").log_ratio
+    history = np.array([kernels.ascend(seeds, radii, dirs, numer, denom, h, max_iter=k, step_rule=rule,
+                                       device="cpu").log_ratio
                         for k in range(0, 30, 2)])
     assert np.all(np.diff(history, axis=0) >= 0) and np.any(np.diff(history, axis=0) > 0)
 
 
+@pytest.mark.parametrize("rule", RULES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_newton_bytes_do_not_depend_on_threads_or_batching(dtype):
+def test_bytes_do_not_depend_on_threads_or_batching(dtype, rule):
     rng = np.random.default_rng(3)
     numer, denom, h = (a.astype(dtype) if isinstance(a, np.ndarray) else a for a in _mixture(rng, d=5))
     seeds, radii, dirs = (a.astype(dtype) for a in _seeds(numer.astype(np.float64), rng, 41))
-    one = kernels.ascend(seeds, radii, dirs, numer, denom, h, device="cpu", n_threads=1)
-    two = kernels.ascend(seeds, radii, dirs, numer, denom, h, device="cpu", n_threads=2)
-    part = kernels.ascend(seeds[7:12], radii[7:12], dirs[7:12], numer, denom, h, device="cpu", n_threads=2)
+    one = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule=rule, device="cpu", n_threads=1)
+    two = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule=rule, device="cpu", n_threads=2)
+    part = kernels.ascend(seeds[7:12], radii[7:12], dirs[7:12], numer, denom, h, step_rule=rule, device="cpu",
+                          n_threads=2)
     for field in ("points", "log_ratio", "n_iter", "converged"):
         assert getattr(one, field).tobytes() == getattr(two, field).tobytes()
     assert one.points[7:12].tobytes() == part.points.tobytes()
 
 
-def test_float32_newton_stops_at_its_resolution():
+@pytest.mark.parametrize("rule", RULES)
+def test_float32_stops_at_its_resolution(rule):
     """In float32 the slope cannot always reach tol: the search stops once the
     angle is below the type's resolution instead of halving for max_iter trials."""
     rng = np.random.default_rng(4)
     numer, denom, h = _mixture(rng, d=6)
     seeds, radii, dirs = _seeds(numer, rng, 40)
     args = [a.astype(np.float32) for a in (seeds, radii, dirs, numer, denom)]
-    res = kernels.ascend(*args, h, tol=1e-9, device="cpu")
+    res = kernels.ascend(*args, h, tol=1e-9, step_rule=rule, device="cpu")
     assert res.n_iter.max() < 300 and res.converged.all()
-    r64 = kernels.ascend(seeds, radii, dirs, numer, denom, h, device="cpu")
+    r64 = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule=rule, device="cpu")
     assert np.median(np.abs(res.log_ratio - r64.log_ratio)) < 1e-3
 
 

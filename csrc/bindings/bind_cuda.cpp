@@ -7,6 +7,7 @@
 
 #include "bindings/bind_backend.hpp"
 #include "cuda/kde_cuda.hpp"
+#include "simpor/sphere_newton.hpp"
 
 namespace simpor::bind {
 namespace {
@@ -31,7 +32,12 @@ struct CudaBackend {
   template <class T>
   static void ascend(const Data<T>& c, const T* seeds, const T* radii, const T* directions, index_t m,
                      const StepParams& params, double, const AscentOut<T>& out) {
-    cuda::ascend(seeds, radii, directions, m, c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, params,
+    if (params.rule == StepRule::hessian)
+      throw py::value_error("step_rule='hessian' runs on the CPU only; on the GPU use 'newton' (step_rule='auto' "
+                            "picks it)");
+    StepParams rule = params;
+    rule.rule = rule_to_run(params.rule, c.d, false);
+    cuda::ascend(seeds, radii, directions, m, c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, rule,
                  out.points, out.log_ratio, out.n_iter, out.converged);
     for (index_t i = 0; i < m; ++i) out.pairs[i] = (std::int64_t(out.n_iter[i]) + 1) * (c.n_numer + c.n_denom);
   }

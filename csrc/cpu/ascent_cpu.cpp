@@ -9,6 +9,7 @@
 #include "cpu/threads.hpp"
 #include "simpor/cancel.hpp"
 #include "simpor/finite_inputs.hpp"
+#include "simpor/sphere_newton.hpp"
 
 namespace simpor::cpu {
 namespace {
@@ -34,6 +35,10 @@ struct AscentJob {
   int d;
   AscentOut<T> out;
   std::vector<T> u, grad;  // per seed; each seed is owned by one worker at a time
+  std::vector<T> circle;   // hessian rule: per seed, the direction of its next circle
+
+  // hessian or auto: the passes record each candidate's heaviest points
+  bool hessian() const { return params.rule == StepRule::hessian || params.rule == StepRule::automatic; }
 };
 
 // A local run's certificate: the bounds on what its set dropped.
@@ -45,6 +50,7 @@ struct Certificate {
 struct Slot {
   index_t seed;
   bool fresh;          // start point not evaluated yet
+  bool newton_dirs;    // hessian or auto: circles from Newton's direction (else as newton)
   SearchState search;  // the step rule's state
 };
 
@@ -55,18 +61,20 @@ class SlotRunner {
  public:
   SlotRunner(AscentJob<T>& job, int slots)
       : job_(job), d_(job.d), slots_max_(slots), trial_u_(slots * d_), trial_p_(slots * d_),
-        trial_g_(slots * d_), trial_f_(slots), log_sums_(2 * slots), tangent_(d_) {}
+        trial_g_(slots * d_), trial_f_(slots), log_sums_(2 * slots), tangent_(d_),
+        hess_(job.hessian() ? d_ * d_ : 0), work_(2 * d_) {}
 
   // Runs every seed next() hands out (-1: none left) to the end of its ascent,
   // each evaluation counting n_points pairs. With a certificate, a seed whose
   // trial it does not cover stops there and is appended to `failed`.
   template <class Next>
   void run(Evaluator<T>& eval, index_t n_points, Next next, const Certificate* cert, std::vector<index_t>* failed) {
+    cheap_ = hessian_is_cheap(n_points, d_);
     while (refill(next)) {
       throw_if_cancelled();
-      const int count = prepare();
+      const int count = prepare(eval);
       eval(trial_p_.data(), count, trial_f_.data(), trial_g_.data(), cert ? log_sums_.data() : nullptr);
-      apply(count, n_points, cert, failed);
+      apply(eval, count, n_points, cert, failed);
     }
   }
 
@@ -78,7 +86,7 @@ class SlotRunner {
       if (i < 0) break;
       job_.out.n_iter[i] = 0;
       std::copy_n(job_.directions + i * d_, d_, job_.u.data() + i * d_);
-      slots_.push_back({i, true, start_search(job_.params)});
+      slots_.push_back({i, true, false, start_search(job_.params)});
     }
     return !slots_.empty();
   }
@@ -89,8 +97,10 @@ class SlotRunner {
             job_.grad.data() + row, job_.out.log_ratio + i};
   }
 
-  // Fills trial_u_/trial_p_ for the slots still moving; retires stationary ones.
-  int prepare() {
+  // Fills trial_u_/trial_p_ for the slots still moving; retires stationary
+  // ones. The pass records the heaviest points of the trials whose Hessian
+  // may be needed: start points (for auto's choice) and Newton-direction seeds.
+  int prepare(Evaluator<T>& eval) {
     int count = 0;
     std::vector<Slot> kept;
     for (const Slot& s : slots_) {
@@ -107,8 +117,14 @@ class SlotRunner {
           job_.out.converged[i] = 1;
           continue;
         }
-        propose_trial(seed, tangent_.data(), tnorm, s.search.angle, tu, tp, d_);
+        if (s.newton_dirs) {
+          const T* circle = job_.circle.data() + i * d_;
+          propose_trial(seed, circle, norm_of(circle, d_), s.search.angle, tu, tp, d_);
+        } else {
+          propose_trial(seed, tangent_.data(), tnorm, s.search.angle, tu, tp, d_);
+        }
       }
+      if (job_.hessian()) eval.want_top(count, s.fresh || s.newton_dirs);
       kept.push_back(s);
       ++count;
     }
@@ -116,7 +132,8 @@ class SlotRunner {
     return count;
   }
 
-  void apply(int count, index_t n_points, const Certificate* cert, std::vector<index_t>* failed) {
+  void apply(Evaluator<T>& eval, int count, index_t n_points, const Certificate* cert,
+             std::vector<index_t>* failed) {
     std::vector<Slot> kept;
     for (int b = 0; b < count; ++b) {
       Slot s = slots_[b];
@@ -127,19 +144,43 @@ class SlotRunner {
         continue;
       }
       int status;
+      bool moved = true;
       if (s.fresh) {
         accept(b, i);
         s.fresh = false;
+        s.newton_dirs = job_.params.rule == StepRule::hessian ||
+                        (job_.params.rule == StepRule::automatic && (cheap_ || eval.hessian_complete(b)));
         status = start_status(job_.params, double(job_.radii[i]));
       } else {
         const index_t at = b * d_;
-        status = take_trial(job_.params, seed_ref(i), s.search, trial_u_.data() + at, trial_p_.data() + at,
-                            trial_g_.data() + at, trial_f_[b], ++job_.out.n_iter[i], tangent_.data(), d_);
+        moved = trial_f_[b] > job_.out.log_ratio[i];
+        StepParams rule = job_.params;  // auto: each seed steps as hessian or newton
+        if (job_.hessian()) rule.rule = s.newton_dirs ? StepRule::hessian : StepRule::newton;
+        const T* circle = s.newton_dirs ? job_.circle.data() + i * d_ : nullptr;
+        status = take_trial(rule, seed_ref(i), s.search, trial_u_.data() + at, trial_p_.data() + at,
+                            trial_g_.data() + at, trial_f_[b], ++job_.out.n_iter[i], tangent_.data(), d_, circle);
       }
+      if (status == seed_active && moved && s.newton_dirs) next_circle(eval, b, i, s.search);
       if (status == seed_active) kept.push_back(s);
       else job_.out.converged[i] = status == seed_converged;
     }
     slots_.swap(kept);
+  }
+
+  // The hessian rule's circle and first angle at seed i's new point (candidate
+  // b of the last pass): Newton's direction on the sphere; failing that (no
+  // shift of the system solved it: rounding), the tangent gradient at `grow`
+  // times the last angle.
+  void next_circle(Evaluator<T>& eval, int b, index_t i, SearchState& search) {
+    const SeedRef<T> seed = seed_ref(i);
+    T* circle = job_.circle.data() + i * d_;
+    eval.hessian(b, hess_.data());
+    double angle = sphere_newton_direction(seed.u, seed.grad, seed.radius, hess_.data(), work_.data(), circle, d_);
+    if (angle < 0.0) {
+      tangent_of(seed.grad, seed.u, circle, d_);
+      angle = search.angle * job_.params.grow;
+    }
+    search.angle = angle < kHalfPi ? angle : kHalfPi;
   }
 
   void accept(int b, index_t i) {
@@ -155,6 +196,8 @@ class SlotRunner {
   std::vector<T> trial_u_, trial_p_, trial_g_, trial_f_;
   std::vector<double> log_sums_;
   std::vector<T> tangent_;
+  std::vector<double> hess_, work_;  // hessian rule: d x d and 2d
+  bool cheap_ = false;               // auto: every seed of this run takes Newton directions
   std::vector<Slot> slots_;
 };
 
@@ -177,7 +220,8 @@ void ascend_exact(AscentJob<T>& job, const RawSets<T>& sets, const std::vector<i
     return k < m ? which[k] : index_t(-1);
   };
   parallel_dynamic(
-      workers, workers, [&] { return std::make_pair(SlotRunner<T>(job, slots), Evaluator<T>(pb, slots)); },
+      workers, workers,
+      [&] { return std::make_pair(SlotRunner<T>(job, slots), Evaluator<T>(pb, slots, job.hessian())); },
       [&](index_t, auto& scratch) { scratch.first.run(scratch.second, sets.size(), take, nullptr, nullptr); });
 }
 
@@ -200,7 +244,7 @@ void run_piece(AscentJob<T>& job, SlotRunner<T>& runner, const RawSets<T>& sets,
     failed.insert(failed.end(), seeds.begin(), seeds.end());
     return;
   }
-  Evaluator<T> eval(local.problem, int(size));
+  Evaluator<T> eval(local.problem, int(size), job.hessian());
   std::size_t k = 0;
   const auto take = [&] { return k < seeds.size() ? seeds[k++] : index_t(-1); };
   const Certificate cert{local.log_dropped, kde_tol};
@@ -241,8 +285,11 @@ void ascend(const RawSets<T>& sets, const T* seeds, const T* radii, const T* dir
   require_finite(sets.denom, sets.n_denom * sets.d, "denom");
   if (m == 0) return;
   const int threads = resolve_threads(n_threads);
-  AscentJob<T> job{seeds, radii, directions, params, sets.d, out, std::vector<T>(m * sets.d),
-                   std::vector<T>(m * sets.d)};
+  StepParams rule = params;
+  rule.rule = rule_to_run(params.rule, sets.d, true);
+  AscentJob<T> job{seeds, radii, directions, rule, sets.d, out, std::vector<T>(m * sets.d),
+                   std::vector<T>(m * sets.d), std::vector<T>()};
+  if (job.hessian()) job.circle.resize(m * sets.d);
   std::fill(out.pairs, out.pairs + m, std::int64_t(0));
   std::vector<index_t> exact;
   if (kde_tol > 0.0) {

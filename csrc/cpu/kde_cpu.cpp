@@ -126,9 +126,10 @@ SIMPOR_INLINE void prefetch_part(const void* p, std::size_t bytes, int part, int
 // Streams one class past `rows` centred candidates (a multiple of kRows),
 // updating their running max and float64 weighted sums (rows x d_padded;
 // column d holds the sum of the weights).
+// With `top`, also records each candidate's heaviest points (hessian rule).
 template <class T>
 SIMPOR_INLINE void stream_class_impl(const PackedClass<T>& cls, const T* xs, int rows, double* running_max,
-                                     double* weighted, T* scratch) {
+                                     double* weighted, T* scratch, TopPoints<T>* top) {
   const int d = cls.d, dp = cls.d_padded;
   T* scores = scratch;  // kRows x kTile
   const int blocks = rows / kRows;
@@ -145,6 +146,7 @@ SIMPOR_INLINE void stream_class_impl(const PackedClass<T>& cls, const T* xs, int
       }
       T tile_max[kRows];
       score_tile(xs + r0 * d, bt, bias, d, scores, tile_max);
+      if (top) top->record(r0, t, scores, tile_max, running_max + r0);
       MergeFactors f[kRows];
       weights_block(scores, tile_max, running_max + r0, f);
       weighted_sum_tile(scores, coords, dp, f, weighted + r0 * dp);
@@ -155,13 +157,13 @@ SIMPOR_INLINE void stream_class_impl(const PackedClass<T>& cls, const T* xs, int
 // The hot loop, compiled once per x86-64 level where the loader can choose
 // (SIMPOR_CLONES, arch.hpp), once for the target elsewhere.
 SIMPOR_CLONES void stream_class(const PackedClass<float>& cls, const float* xs, int rows, double* running_max,
-                                double* weighted, float* scratch) {
-  stream_class_impl(cls, xs, rows, running_max, weighted, scratch);
+                                double* weighted, float* scratch, TopPoints<float>* top) {
+  stream_class_impl(cls, xs, rows, running_max, weighted, scratch, top);
 }
 
 SIMPOR_CLONES void stream_class(const PackedClass<double>& cls, const double* xs, int rows,
-                                double* running_max, double* weighted, double* scratch) {
-  stream_class_impl(cls, xs, rows, running_max, weighted, scratch);
+                                double* running_max, double* weighted, double* scratch, TopPoints<double>* top) {
+  stream_class_impl(cls, xs, rows, running_max, weighted, scratch, top);
 }
 
 // Writes tile t of `c` (padding included), so the arrays need no zero-fill
@@ -250,8 +252,10 @@ KdeProblem<T> make_problem(const T* numer, index_t n_numer, const T* denom, inde
 }
 
 template <class T>
-Evaluator<T>::Evaluator(const KdeProblem<T>& problem, int capacity)
+Evaluator<T>::Evaluator(const KdeProblem<T>& problem, int capacity, bool record_top)
     : pb_(problem),
+      record_top_(record_top),
+      wanted_((capacity + kRows - 1) / kRows * kRows, char(1)),
       capacity_((capacity + kRows - 1) / kRows * kRows),
       xs_(capacity_ * problem.d),
       tile_(kRows * kTile),
@@ -272,8 +276,13 @@ void Evaluator<T>::operator()(const T* points, int count, T* log_ratio, T* grad,
   double* w_numer = weighted_.data();
   double* w_denom = weighted_.data() + rows * dp;
   std::fill(weighted_.begin(), weighted_.begin() + 2 * rows * dp, 0.0);
-  stream_class(pb_.numer, xs_.data(), rows, max_numer, w_numer, tile_.data());
-  stream_class(pb_.denom, xs_.data(), rows, max_denom, w_denom, tile_.data());
+  if (record_top_) {
+    std::fill(wanted_.begin() + count, wanted_.begin() + rows, char(0));  // padding rows
+    top_[0].reset(rows, wanted_), top_[1].reset(rows, wanted_);
+  }
+  stream_class(pb_.numer, xs_.data(), rows, max_numer, w_numer, tile_.data(), record_top_ ? &top_[0] : nullptr);
+  stream_class(pb_.denom, xs_.data(), rows, max_denom, w_denom, tile_.data(), record_top_ ? &top_[1] : nullptr);
+  rows_ = rows;
   const double inv_h2 = 1.0 / (pb_.bandwidth * pb_.bandwidth);
   for (int i = 0; i < count; ++i) {
     const double* wb = w_numer + i * dp;
@@ -292,6 +301,30 @@ void Evaluator<T>::operator()(const T* points, int count, T* log_ratio, T* grad,
       grad[i * d + k] = T((mu_b - mu_a) * inv_h2);
     }
   }
+}
+
+template <class T>
+void Evaluator<T>::hessian(int i, double* H) {
+  const int d = pb_.d, dp = pb_.numer.d_padded;
+  std::fill(H, H + d * d, 0.0);
+  wdev_.clear(), dev_.clear();
+  std::vector<double> mu(d);
+  const PackedClass<T>* classes[2] = {&pb_.numer, &pb_.denom};
+  for (int c = 0; c < 2; ++c) {  // (Cov_B - Cov_A): class A's weights enter negated
+    const double* w = weighted_.data() + (c * rows_ + i) * dp;
+    for (int k = 0; k < d; ++k) mu[k] = w[k] / w[d];
+    top_[c].gather(i, max_[c * rows_ + i], w[d], mu.data(), classes[c]->coords.get(), dp, d, c == 0 ? 1.0 : -1.0,
+                   wdev_, dev_);
+  }
+  weighted_gram(wdev_, dev_, d, dp, H);
+  const double h2 = pb_.bandwidth * pb_.bandwidth, half_inv_h4 = 0.5 / (h2 * h2);
+  for (int a = 0; a < d; ++a)  // symmetric to the bit: the weights were rounded on one side only
+    for (int b = 0; b <= a; ++b) H[a * d + b] = H[b * d + a] = (H[a * d + b] + H[b * d + a]) * half_inv_h4;
+}
+
+template <class T>
+bool Evaluator<T>::hessian_complete(int i) {
+  return top_[0].complete(i, max_[i]) && top_[1].complete(i, max_[rows_ + i]);
 }
 
 template <class T>

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "cpu/top_points.hpp"
 #include "simpor/kde_math.hpp"
 
 namespace simpor::cpu {
@@ -48,13 +49,27 @@ KdeProblem<T> make_problem(const T* numer, index_t n_numer, const T* denom, inde
 template <class T>
 class Evaluator {
  public:
-  Evaluator(const KdeProblem<T>& problem, int capacity);
+  // record_top: keep each candidate's heaviest points, for hessian(), in the
+  // calls ahead for the candidates want_top() names (by default all).
+  Evaluator(const KdeProblem<T>& problem, int capacity, bool record_top = false);
+  void want_top(int i, bool wanted) { wanted_[i] = wanted; }
   // log_ratio[count] and grad[count, d] at points (count x d), count <= capacity;
   // with log_sums, also log S_B and log S_A (the classes' kernel sums) per point.
   void operator()(const T* points, int count, T* log_ratio, T* grad, double* log_sums = nullptr);
+  // The Hessian of log f (d x d) at candidate i of the last call, from its
+  // heaviest points (cpu/top_points.hpp); needs record_top.
+  void hessian(int i, double* H);
+  // Whether that Hessian held every point within the cut (none dropped for
+  // the kHessianPoints cap); needs record_top.
+  bool hessian_complete(int i);
 
  private:
   const KdeProblem<T>& pb_;
+  bool record_top_;
+  int rows_ = 0;
+  TopPoints<T> top_[2];  // numer, denom
+  std::vector<char> wanted_;  // per candidate row: record its heaviest points
+  std::vector<T> wdev_, dev_;  // hessian(): the kept points, centred, with and without their signed weights
   int capacity_;
   std::vector<T> xs_, tile_;
   std::vector<double> weighted_;

@@ -12,9 +12,12 @@
 namespace simpor {
 
 // tol when none is given: adaptive stops below a milliradian (each row within
-// 1e-3 r of its maximum); newton at a slope of 1e-4 nats per radian, where no
-// rotation of 1e-2 rad changes log f by more than 1e-6 (fixed ignores it).
-inline double default_tol(StepRule rule) { return rule == StepRule::newton ? 1e-4 : 1e-3; }
+// 1e-3 r of its maximum); newton and hessian at a slope of 1e-4 nats per
+// radian (auto: either), where no rotation of 1e-2 rad changes log f by more
+// than 1e-6 (fixed ignores it).
+inline double default_tol(StepRule rule) {
+  return rule == StepRule::adaptive || rule == StepRule::fixed ? 1e-3 : 1e-4;
+}
 
 inline StepRule step_rule_named(const std::string& name) {
   for (int r = 0; r < int(std::size(kStepRuleNames)); ++r)

@@ -95,11 +95,14 @@ SAMPLER_OPTIONS: list[tuple[str, str, dict]] = [
         type=_number, metavar="RAD", help="rotation angle in radians, in (0, pi/2]: the first trial angle "
                                           "(adaptive) or every rotation (fixed)")),
     ("--tol", "tol", dict(type=_number, metavar="TOL",
-                          help="convergence tolerance in the step rule's units: newton, slope of log f in nats per "
+                          help="convergence tolerance in the step rule's units: newton and hessian, slope of log f in nats per "
                                "radian (1e-4); adaptive, smallest angle in radians, <= --step (1e-3)")),
     ("--step-rule", "step_rule", dict(
         choices=STEP_RULES,
-        help="search along the sphere: newton (1-D search on great circles), adaptive, or fixed (the paper's rule)")),
+        help="search along the sphere: auto (default: per row, hessian where its Hessian is exact or cheap, "
+             "else newton), "
+             "hessian (CPU: Newton steps on the sphere), newton (1-D search on great circles), adaptive, or fixed "
+             "(the paper's rule)")),
     ("--kde-tol", "kde_tol", dict(
         type=_number, metavar="NATS",
         help="most the returned log posterior ratio may differ from exact (1e-3); 0 evaluates every trial on all "

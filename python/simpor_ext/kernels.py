@@ -156,7 +156,7 @@ def ascend(
     step: float = 0.1,
     tol: Optional[float] = None,
     grow: float = 2.0,
-    step_rule: str = "newton",
+    step_rule: str = "auto",
     kde_tol: float = KDE_TOL,
     device: Device = "auto",
     n_threads: Optional[int] = None,
@@ -183,9 +183,10 @@ def ascend(
         Maximum trials per seed (each is one pass over the data).
     step : float
         Angle in radians, in (0, pi/2]: the first trial rotation ("newton",
-        "adaptive") or every rotation ("fixed").
+        "adaptive"; "hessian" where its model has no maximum) or every
+        rotation ("fixed").
     tol : float, optional
-        Convergence tolerance, in the rule's units. "newton": the slope of
+        Convergence tolerance, in the rule's units. "newton", "hessian": the slope of
         log f along the steepest great circle, ``r |tangential gradient|``,
         in nats per radian (default 1e-4: no rotation of 1e-2 rad then
         gains more than about 1e-6 nats), of the log f the ascent evaluates
@@ -196,12 +197,21 @@ def ascend(
         "adaptive" always multiplies it by ``grow``; "newton" takes the
         Newton angle from the last circle's secant curvature, at most ``grow``
         times the last one.
-    step_rule : {"newton", "adaptive", "fixed"}
+    step_rule : {"auto", "hessian", "newton", "adaptive", "fixed"}
         "newton": a safeguarded 1-D search on each great circle (Newton
         angle after an accepted trial, secant or quadratic backtracking after
         a rejected one), stopped on first-order optimality or once the angle
         is below the dtype's resolution (float32 rows often stop there:
-        log f cannot resolve smaller gains); "adaptive": grow
+        log f cannot resolve smaller gains); "hessian" (CPU): the same
+        search and stopping test, but each accepted point picks its circle
+        and first angle by Newton's method on the sphere, with the Hessian
+        of log f, (Cov_B - Cov_A) / h^4, taken over each class's heaviest
+        points (within 8 nats of the largest weight, at most 256), where
+        the model has no maximum a Levenberg-Marquardt shift of it; d above
+        256 steps like "newton"; "auto" (default): per seed, "hessian" if
+        the Hessian at its start point held every point within the cut or
+        n_B + n_A >= 2048 d (then it is cheap), else "newton"; "newton" on
+        the GPU; "adaptive": grow
         the angle after an accepted trial, halve it after a rejected one;
         "fixed": the paper's rule, rotate by ``step`` until f stops rising.
     kde_tol : float >= 0

@@ -73,20 +73,27 @@ class SIMPOR(BaseOverSampler):
         Maximum ascent trials per synthetic row (Algorithm 1).
     step : float, default=0.1
         Rotation angle in radians: the first trial angle (``"newton"``,
-        ``"adaptive"``) or every rotation (``"fixed"``, the paper's rule).
+        ``"adaptive"``; ``"hessian"`` where its model has no maximum) or
+        every rotation (``"fixed"``, the paper's rule).
     tol : float or None, default=None
         Convergence tolerance in the step rule's units (None: the rule's
-        default). ``"newton"``: the slope of log f along the steepest great
+        default). ``"newton"``, ``"hessian"``: the slope of log f along the steepest great
         circle on the sphere, ``r |tangential gradient|``, in nats per
         radian (default 1e-4: a row is then a local maximum to within about
         1e-6 nats for any rotation of 1e-2 rad). ``"adaptive"``: the
         smallest angle tried, in radians, <= ``step`` (default 1e-3).
-    step_rule : {"newton", "adaptive", "fixed"}, default="newton"
+    step_rule : {"auto", "hessian", "newton", "adaptive", "fixed"}, default="auto"
         Search along the sphere of :func:`simpor_ext.kernels.ascend`:
         ``"newton"``, a safeguarded 1-D search on each great circle through
-        the point and its tangent gradient; ``"adaptive"``, the rule of
-        earlier versions (grow the angle after an accepted trial, halve it
-        after a rejected one); ``"fixed"``, the paper's constant rotation.
+        the point and its tangent gradient; ``"hessian"`` (CPU), the same
+        search on the circle of Newton's step on the sphere, from the
+        Hessian of log f (several times fewer trials in high dimension);
+        ``"auto"``, per row, hessian where the Hessian at its start point is
+        exact (every point within 8 nats of the top weight, at most 256 per
+        class) or cheap (n >= 2048 d), else newton (always newton on the GPU);
+        ``"adaptive"``, the rule of earlier versions (grow the angle after
+        an accepted trial, halve it after a rejected one); ``"fixed"``, the
+        paper's constant rotation.
     kde_tol : float, default=1e-3
         Most the returned ``log_ratio_`` may differ from the exact log f at
         the returned rows, in nats. Above 0 the CPU ascent evaluates each
@@ -230,7 +237,7 @@ class SIMPOR(BaseOverSampler):
         max_iter=300,
         step=0.1,
         tol=None,
-        step_rule="newton",
+        step_rule="auto",
         kde_tol=KDE_TOL,
         informative="auto",
         scorer="mlp",
@@ -341,6 +348,8 @@ class SIMPOR(BaseOverSampler):
         client = resolve_client(self.client)
         # On a cluster each worker resolves the requested device itself.
         backend = get_backend(self.device, n_threads, warn_fallback=True) if client is None else None
+        if backend is not None and backend.name == "cuda" and self.step_rule == "hessian":
+            raise ValueError("step_rule='hessian' runs on the CPU only; with device='cuda' use 'newton' or 'auto'")
         run_chunks = ascend_locally if client is None else ClusterAscent(client, n_threads)
         rng = _generator(self.random_state)
 

@@ -31,7 +31,7 @@ class AscentControls:
     step: float = 0.1
     tol: Optional[float] = None  # the rule's default
     grow: float = 2.0
-    step_rule: str = "newton"
+    step_rule: str = "auto"
     kde_tol: float = KDE_TOL
 
 
