@@ -42,3 +42,16 @@ def two_classes(n0, n1, d, seed=0):
     rng = np.random.default_rng(seed)
     X = np.concatenate([rng.normal(size=(n0, d)), rng.normal(size=(n1, d)) + 1.0])
     return X, np.r_[np.zeros(n0, int), np.ones(n1, int)]
+
+
+def sphere_seeds(numer, rng, m, k=10):
+    """m rows of class B with r ~ U(0, R), R the mean distance to k same-class neighbours (eq. 13-15)."""
+    dist = np.linalg.norm(numer[:, None] - numer[None], axis=-1)
+    R = np.sort(dist, axis=1)[:, 1:k + 1].mean(1)
+    idx = rng.integers(0, numer.shape[0], m)
+    return numer[idx], R[idx] * rng.uniform(size=m), unit_rows(rng, m, numer.shape[1])
+
+
+def shifted_classes(rng, d=30, n_b=100, n_a=1900):
+    """Class B (standard normal shifted by 0.5), contrast set A and Scott's bandwidth."""
+    return rng.normal(size=(n_b, d)) + 0.5, rng.normal(size=(n_a, d)), (n_b + n_a) ** (-1 / (d + 4))

@@ -6,21 +6,10 @@ import numpy as np
 import pytest
 
 import reference as ref
-from problems import unit_rows
+from problems import shifted_classes, sphere_seeds, unit_rows
 from simpor_ext import _core, kernels
 
 CUT, KEEP = 8.0, 256  # simpor/sphere_newton.hpp: kHessianCut, kHessianPoints
-
-
-def _seeds(numer, rng, m, k=10):
-    dist = np.linalg.norm(numer[:, None] - numer[None], axis=-1)
-    R = np.sort(dist, axis=1)[:, 1:k + 1].mean(1)
-    idx = rng.integers(0, numer.shape[0], m)
-    return numer[idx], R[idx] * rng.uniform(size=m), unit_rows(rng, m, numer.shape[1])
-
-
-def _mixture(rng, d=30, n_b=100, n_a=1900):
-    return rng.normal(size=(n_b, d)) + 0.5, rng.normal(size=(n_a, d)), (n_b + n_a) ** (-1 / (d + 4))
 
 
 def test_hessian_is_the_derivative_of_the_gradient():
@@ -50,7 +39,8 @@ def test_hessian_keeps_the_heaviest_points(case):
     elif case == "keep":
         numer, denom, h = rng.normal(size=(600, 2)), rng.normal(size=(5000, 2)), 0.5
     else:
-        numer, denom, h = np.repeat(rng.normal(size=(30, 2)), 20, axis=0), np.repeat(rng.normal(size=(50, 2)), 40, 0), 1.0
+        numer = np.repeat(rng.normal(size=(30, 2)), 20, axis=0)
+        denom, h = np.repeat(rng.normal(size=(50, 2)), 40, axis=0), 1.0
     points = rng.normal(size=(6, numer.shape[1]))
     H = _core._hessian_f64(points, numer, denom, h)
     for p, Hp in zip(points, H):
@@ -81,8 +71,8 @@ def test_hessian_rows_need_few_trials_and_reach_the_same_maxima():
     """On 30-D classes (the scale benchmark's shape) newton zigzags; hessian
     reaches the same or higher maxima, each a local maximum, in <= 10 trials."""
     rng = np.random.default_rng(3)
-    numer, denom, h = _mixture(rng)
-    seeds, radii, dirs = _seeds(numer, rng, 60)
+    numer, denom, h = shifted_classes(rng)
+    seeds, radii, dirs = sphere_seeds(numer, rng, 60)
     newton = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule="newton", kde_tol=0.0, device="cpu")
     hess = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule="hessian", kde_tol=0.0, device="cpu")
     assert hess.converged.all()
@@ -102,9 +92,9 @@ def test_auto_takes_newton_directions_where_the_hessian_is_exact_or_cheap(case, 
     every point within the cut (30-D) or costs little against a pass
     (n >= 2048 d); newton steps where it is truncated and costly (dense 2-D)."""
     rng = np.random.default_rng(4)
-    numer, denom, h = {"mixture-30d": lambda: _mixture(rng), "dense-2d": lambda: _dense_2d(rng, 600, 3000),
+    numer, denom, h = {"mixture-30d": lambda: shifted_classes(rng), "dense-2d": lambda: _dense_2d(rng, 600, 3000),
                        "dense-2d-large": lambda: _dense_2d(rng, 600, 3600)}[case]()
-    seeds, radii, dirs = _seeds(numer[:200], rng, 12)
+    seeds, radii, dirs = sphere_seeds(numer[:200], rng, 12)
     runs = {rule: kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule=rule, max_iter=6, kde_tol=0.0,
                                  device="cpu")
             for rule in ("auto", "newton", "hessian")}
@@ -114,8 +104,8 @@ def test_auto_takes_newton_directions_where_the_hessian_is_exact_or_cheap(case, 
 
 def test_hessian_above_its_largest_d_steps_like_newton():
     rng = np.random.default_rng(5)
-    numer, denom, h = _mixture(rng, 257, 20, 60)
-    seeds, radii, dirs = _seeds(numer, rng, 4)
+    numer, denom, h = shifted_classes(rng, 257, 20, 60)
+    seeds, radii, dirs = sphere_seeds(numer, rng, 4)
     runs = [kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule=rule, max_iter=5, device="cpu")
             for rule in ("hessian", "newton")]
     assert runs[0].points.tobytes() == runs[1].points.tobytes()

@@ -8,16 +8,8 @@ import pytest
 
 import reference as ref
 from data_sets import load_imblearn  # bench/data_sets.py
-from problems import unit_rows
+from problems import shifted_classes, sphere_seeds
 from simpor_ext import balance, device_info, kernels
-
-
-def _seeds(numer, rng, m, k=10):
-    """m rows of class B with r ~ U(0, R), R the mean distance to k same-class neighbours (eq. 13-15)."""
-    dist = np.linalg.norm(numer[:, None] - numer[None], axis=-1)
-    R = np.sort(dist, axis=1)[:, 1:k + 1].mean(1)
-    idx = rng.integers(0, numer.shape[0], m)
-    return numer[idx], R[idx] * rng.uniform(size=m), unit_rows(rng, m, numer.shape[1])
 
 
 def _moon(rng):
@@ -25,10 +17,6 @@ def _moon(rng):
     X, y = make_moons(1600, noise=0.3, random_state=0)
     X = (X - X.mean(0)) / X.std(0)
     return X[y == 1][:400], X[y == 0], len(X) ** (-1 / 6)
-
-
-def _mixture(rng, d=30):
-    return rng.normal(size=(100, d)) + 0.5, rng.normal(size=(1900, d)), 2000 ** (-1 / (d + 4))
 
 
 def _mammography(rng):
@@ -58,11 +46,11 @@ RULES = ["newton", "hessian"]
 
 
 @pytest.mark.parametrize("rule", RULES)
-@pytest.mark.parametrize("make", [_moon, _mixture, _mammography], ids=["moon-2d", "mixture-30d", "mammography"])
+@pytest.mark.parametrize("make", [_moon, shifted_classes, _mammography], ids=["moon-2d", "mixture-30d", "mammography"])
 def test_rows_are_local_maxima(make, rule):
     rng = np.random.default_rng(0)
     numer, denom, h = make(rng)
-    seeds, radii, dirs = _seeds(numer, rng, 50)
+    seeds, radii, dirs = sphere_seeds(numer, rng, 50)
     res = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule=rule, device="cpu")
     assert res.converged.mean() >= 0.95  # a row zigzagging along a narrow ridge may use up max_iter
     assert np.abs(np.linalg.norm(res.points - seeds, axis=1) - radii).max() <= 1e-9 * radii.max()
@@ -76,11 +64,11 @@ def test_rows_are_local_maxima(make, rule):
 
 
 @pytest.mark.parametrize("rule", RULES)
-@pytest.mark.parametrize("make", [_moon, _mixture], ids=["moon-2d", "mixture-30d"])
+@pytest.mark.parametrize("make", [_moon, shifted_classes], ids=["moon-2d", "mixture-30d"])
 def test_fewer_trials_than_adaptive(make, rule):
     rng = np.random.default_rng(1)
     numer, denom, h = make(rng)
-    seeds, radii, dirs = _seeds(numer, rng, 60)
+    seeds, radii, dirs = sphere_seeds(numer, rng, 60)
     newton = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule=rule, device="cpu")
     adaptive = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule="adaptive", tol=1e-3, device="cpu")
     assert newton.n_iter.mean() < adaptive.n_iter.mean()
@@ -90,8 +78,8 @@ def test_fewer_trials_than_adaptive(make, rule):
 @pytest.mark.parametrize("rule", RULES)
 def test_path_never_lowers_log_f(rule):
     rng = np.random.default_rng(2)
-    numer, denom, h = _mixture(rng, d=8)
-    seeds, radii, dirs = _seeds(numer, rng, 30)
+    numer, denom, h = shifted_classes(rng, d=8)
+    seeds, radii, dirs = sphere_seeds(numer, rng, 30)
     history = np.array([kernels.ascend(seeds, radii, dirs, numer, denom, h, max_iter=k, step_rule=rule,
                                        device="cpu").log_ratio
                         for k in range(0, 30, 2)])
@@ -102,8 +90,8 @@ def test_path_never_lowers_log_f(rule):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_bytes_do_not_depend_on_threads_or_batching(dtype, rule):
     rng = np.random.default_rng(3)
-    numer, denom, h = (a.astype(dtype) if isinstance(a, np.ndarray) else a for a in _mixture(rng, d=5))
-    seeds, radii, dirs = (a.astype(dtype) for a in _seeds(numer.astype(np.float64), rng, 41))
+    numer, denom, h = (a.astype(dtype) if isinstance(a, np.ndarray) else a for a in shifted_classes(rng, d=5))
+    seeds, radii, dirs = (a.astype(dtype) for a in sphere_seeds(numer.astype(np.float64), rng, 41))
     one = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule=rule, device="cpu", n_threads=1)
     two = kernels.ascend(seeds, radii, dirs, numer, denom, h, step_rule=rule, device="cpu", n_threads=2)
     part = kernels.ascend(seeds[7:12], radii[7:12], dirs[7:12], numer, denom, h, step_rule=rule, device="cpu",
@@ -118,8 +106,8 @@ def test_float32_stops_at_its_resolution(rule):
     """In float32 the slope cannot always reach tol: the search stops once the
     angle is below the type's resolution instead of halving for max_iter trials."""
     rng = np.random.default_rng(4)
-    numer, denom, h = _mixture(rng, d=6)
-    seeds, radii, dirs = _seeds(numer, rng, 40)
+    numer, denom, h = shifted_classes(rng, d=6)
+    seeds, radii, dirs = sphere_seeds(numer, rng, 40)
     args = [a.astype(np.float32) for a in (seeds, radii, dirs, numer, denom)]
     res = kernels.ascend(*args, h, tol=1e-9, step_rule=rule, device="cpu")
     assert res.n_iter.max() < 300 and res.converged.all()

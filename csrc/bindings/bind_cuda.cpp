@@ -32,9 +32,6 @@ struct CudaBackend {
   template <class T>
   static void ascend(const Data<T>& c, const T* seeds, const T* radii, const T* directions, index_t m,
                      const StepParams& params, double, const AscentOut<T>& out) {
-    if (params.rule == StepRule::hessian)
-      throw py::value_error("step_rule='hessian' runs on the CPU only; on the GPU use 'newton' (step_rule='auto' "
-                            "picks it)");
     StepParams rule = params;
     rule.rule = rule_to_run(params.rule, c.d, false);
     cuda::ascend(seeds, radii, directions, m, c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, rule,

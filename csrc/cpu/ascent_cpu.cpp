@@ -153,12 +153,13 @@ class SlotRunner {
         status = start_status(job_.params, double(job_.radii[i]));
       } else {
         const index_t at = b * d_;
-        moved = trial_f_[b] > job_.out.log_ratio[i];
+        const T before = job_.out.log_ratio[i];
         StepParams rule = job_.params;  // auto: each seed steps as hessian or newton
         if (job_.hessian()) rule.rule = s.newton_dirs ? StepRule::hessian : StepRule::newton;
         const T* circle = s.newton_dirs ? job_.circle.data() + i * d_ : nullptr;
         status = take_trial(rule, seed_ref(i), s.search, trial_u_.data() + at, trial_p_.data() + at,
                             trial_g_.data() + at, trial_f_[b], ++job_.out.n_iter[i], tangent_.data(), d_, circle);
+        moved = job_.out.log_ratio[i] != before;  // take_trial accepted it
       }
       if (status == seed_active && moved && s.newton_dirs) next_circle(eval, b, i, s.search);
       if (status == seed_active) kept.push_back(s);

@@ -20,7 +20,6 @@ namespace {
 // Register blocks per group. A group streams the data once, so larger groups
 // read DRAM less (16 measured 3% slower); this bounds per-thread scratch.
 constexpr index_t kMaxBlocks = 32;
-constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.69314718055994530942;
 
 // S[i][j] = (x_i . b_j / h^2 - |b_j|^2 / 2h^2) log2(e): the score + |x_i|^2/2h^2 (a
 // per-row shift that cancels in log f and in the softmax weights), in log2 units.
@@ -67,7 +66,7 @@ SIMPOR_INLINE void weights_block(T* scores, const T* tile_max, double* running_m
   constexpr int W = Simd<T>::width;
   T shift[kRows];
   for (int i = 0; i < kRows; ++i) {
-    shift[i] = T(std::max(running_max[i] * kLog2e, double(tile_max[i])));
+    shift[i] = T(tile_shift(running_max[i], double(tile_max[i])));
     f[i] = lse_rebase(running_max[i], double(shift[i]) * kLn2);
   }
   for (int j = 0; j < kTile; j += W) {
@@ -255,8 +254,9 @@ template <class T>
 Evaluator<T>::Evaluator(const KdeProblem<T>& problem, int capacity, bool record_top)
     : pb_(problem),
       record_top_(record_top),
-      wanted_((capacity + kRows - 1) / kRows * kRows, char(1)),
       capacity_((capacity + kRows - 1) / kRows * kRows),
+      wanted_(capacity_, char(1)),
+      mu_(problem.d),
       xs_(capacity_ * problem.d),
       tile_(kRows * kTile),
       weighted_(2 * capacity_ * problem.numer.d_padded),
@@ -308,12 +308,11 @@ void Evaluator<T>::hessian(int i, double* H) {
   const int d = pb_.d, dp = pb_.numer.d_padded;
   std::fill(H, H + d * d, 0.0);
   wdev_.clear(), dev_.clear();
-  std::vector<double> mu(d);
   const PackedClass<T>* classes[2] = {&pb_.numer, &pb_.denom};
   for (int c = 0; c < 2; ++c) {  // (Cov_B - Cov_A): class A's weights enter negated
     const double* w = weighted_.data() + (c * rows_ + i) * dp;
-    for (int k = 0; k < d; ++k) mu[k] = w[k] / w[d];
-    top_[c].gather(i, max_[c * rows_ + i], w[d], mu.data(), classes[c]->coords.get(), dp, d, c == 0 ? 1.0 : -1.0,
+    for (int k = 0; k < d; ++k) mu_[k] = w[k] / w[d];
+    top_[c].gather(i, max_[c * rows_ + i], w[d], mu_.data(), classes[c]->coords.get(), dp, d, c == 0 ? 1.0 : -1.0,
                    wdev_, dev_);
   }
   weighted_gram(wdev_, dev_, d, dp, H);

@@ -1,6 +1,7 @@
 // CPU evaluation of log f and grad log f for a batch of candidates.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,10 @@ constexpr int kTile = 128;
 // Candidates sharing each loaded data vector: 4 rows x 2 vectors = 8 independent
 // FMA chains in 16 AVX2 registers (6 and 8 rows measured slower).
 constexpr int kRows = 4;
+
+// What a candidate's weights in a tile are taken relative to, in log2 units:
+// the larger of its running max (natural units) and its max score in the tile.
+inline double tile_shift(double running_max, double tile_max) { return std::max(running_max * kLog2e, tile_max); }
 
 template <class T>
 struct PackedClass {
@@ -66,11 +71,12 @@ class Evaluator {
  private:
   const KdeProblem<T>& pb_;
   bool record_top_;
-  int rows_ = 0;
-  TopPoints<T> top_[2];  // numer, denom
-  std::vector<char> wanted_;  // per candidate row: record its heaviest points
-  std::vector<T> wdev_, dev_;  // hessian(): the kept points, centred, with and without their signed weights
   int capacity_;
+  int rows_ = 0;
+  TopPoints<T> top_[2];        // numer, denom
+  std::vector<char> wanted_;   // per candidate row: record its heaviest points
+  std::vector<double> mu_;     // hessian(): a class's weighted mean
+  std::vector<T> wdev_, dev_;  // hessian(): the kept points, centred, with and without their signed weights
   std::vector<T> xs_, tile_;
   std::vector<double> weighted_;
   std::vector<double> max_;  // running max per candidate and class

@@ -9,7 +9,6 @@
 
 namespace simpor::cpu {
 namespace {
-constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.69314718055994530942;
 constexpr int kCapacity = 4 * kHessianPoints;  // a row's points between two selections
 
 // H (d x d) += sum_k wdev_k dev_k^T (count x dp each, zero past column d;
@@ -45,6 +44,13 @@ SIMPOR_CLONES void gram(const float* wdev, const float* dev, int count, int d, i
 SIMPOR_CLONES void gram(const double* wdev, const double* dev, int count, int d, int dp, double* H) {
   gram_impl(wdev, dev, count, d, dp, H);
 }
+
+// The cut below the pass's final max (natural units), in the entries' log2 units.
+template <class T>
+T final_cut(double log_max) {
+  return T((log_max - kHessianCut) * kLog2e);
+}
+
 }  // namespace
 
 template <class T>
@@ -59,7 +65,7 @@ template <class T>
 void TopPoints<T>::record(int r0, index_t tile, const T* scores, const T* tile_max, const double* running_max) {
   for (int i = 0; i < kRows; ++i) {
     if (!wanted_[r0 + i]) continue;
-    const T cut = T(std::max(running_max[i] * kLog2e, double(tile_max[i])) - kHessianCut * kLog2e);
+    const T cut = T(tile_shift(running_max[i], double(tile_max[i])) - kHessianCut * kLog2e);
     const T floor = std::max(cut, floor_[r0 + i]);
     if (tile_max[i] < floor) continue;  // the common case once the max has settled
     const T* row = scores + i * kTile;
@@ -95,15 +101,15 @@ void TopPoints<T>::keep_top(int row, T floor) {
 
 template <class T>
 bool TopPoints<T>::complete(int row, double log_max) {
-  const T floor = T((log_max - kHessianCut) * kLog2e);
-  keep_top(row, floor);
-  return floor_[row] < floor;  // the cap's floor: no dropped point reached the cut
+  const T cut = final_cut<T>(log_max);
+  keep_top(row, cut);
+  return floor_[row] < cut;  // the cap's floor: no dropped point reached the cut
 }
 
 template <class T>
 void TopPoints<T>::gather(int row, double log_max, double sum, const double* mu, const T* coords, int dp, int d,
                           double sign, std::vector<T>& wdev, std::vector<T>& dev) {
-  keep_top(row, T((log_max - kHessianCut) * kLog2e));
+  keep_top(row, final_cut<T>(log_max));
   const Entry* e = entries_.data() + std::size_t(row) * kCapacity;
   const std::size_t at = dev.size(), count = std::size_t(count_[row]);
   dev.resize(at + count * dp);

@@ -23,6 +23,8 @@ namespace simpor {
 
 using index_t = std::int64_t;
 
+constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.69314718055994530942;
+
 // Factor that rescales sums taken relative to `old_max` to a new maximum (no
 // exp call in the common case of an unchanged maximum).
 SIMPOR_HD double lse_rescale(double old_max, double new_max) {

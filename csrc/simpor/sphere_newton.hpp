@@ -3,6 +3,8 @@
 // gradient g and Hessian H at x' = x + r u. Host and device maths.
 #pragma once
 
+#include <stdexcept>
+
 #include "simpor/ascent_step.hpp"  // StepRule
 
 namespace simpor {
@@ -22,8 +24,12 @@ constexpr double kHessianCut = 8.0;
 constexpr int kHessianPoints = 256;
 
 // The rule a backend runs: auto is newton where the hessian rule is not
-// available; hessian and auto step like newton above kHessianMaxFeatures.
+// available, and hessian there is an error (std::invalid_argument, before any
+// work); hessian and auto step like newton above kHessianMaxFeatures.
 inline StepRule rule_to_run(StepRule rule, int d, bool hessian_available) {
+  if (rule == StepRule::hessian && !hessian_available)
+    throw std::invalid_argument("step_rule='hessian' runs on the CPU only; on the GPU use 'newton' (step_rule='auto' "
+                                "picks it)");
   if (rule == StepRule::automatic && !hessian_available) return StepRule::newton;
   const bool hessian = rule == StepRule::hessian || rule == StepRule::automatic;
   return hessian && d > kHessianMaxFeatures ? StepRule::newton : rule;
