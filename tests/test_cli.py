@@ -297,7 +297,7 @@ def test_wide_file_no_fragmentation_warning(tmp_path):
 
 
 @pytest.mark.parametrize("rows, needle", [
-    (lambda df: df.iloc[: N_MAJORITY + 1], "simpor-ext: warning: a class to grow has a single sample"),
+    (lambda df: df.iloc[: N_MAJORITY + 1], "simpor-ext: warning: class 'pos' has a single sample"),
     (lambda df: df.assign(**{c: df[c].where(df["label"] == "neg", 1.0) for c in FEATURES}),
      "simpor-ext: warning: class 'pos': its 20 rows are identical, so its 40 synthetic rows are exact copies"),
 ], ids=["single sample", "identical rows"])

@@ -12,13 +12,18 @@ from simpor_ext import _core, kernels
 CUT, KEEP = 8.0, 256  # simpor/sphere_newton.hpp: kHessianCut, kHessianPoints
 
 
+def hessian_at(points, numer, denom, h):
+    """The hessian rule's Hessian of log f at each point (a test hook of _core)."""
+    return _core._hessian_f64(kernels.make_sets(numer, denom, h), points, np.empty((len(points), 0), np.int32))
+
+
 def test_hessian_is_the_derivative_of_the_gradient():
     """With a wide kernel every point lies within the cut: the full Hessian,
     which central differences of the float64 gradient reproduce."""
     rng = np.random.default_rng(0)
     numer, denom = rng.normal(size=(40, 4)) + 0.3, rng.normal(size=(150, 4))
     h, points = 2.0, rng.normal(size=(5, 4))
-    H = _core._hessian_f64(points, numer, denom, h)
+    H = hessian_at(points, numer, denom, h)
     eps = 1e-5
     for p, Hp in zip(points, H):
         assert np.allclose(Hp, ref.hessian(p, numer, denom, h), rtol=1e-10, atol=1e-12)
@@ -42,7 +47,7 @@ def test_hessian_keeps_the_heaviest_points(case):
         numer = np.repeat(rng.normal(size=(30, 2)), 20, axis=0)
         denom, h = np.repeat(rng.normal(size=(50, 2)), 40, axis=0), 1.0
     points = rng.normal(size=(6, numer.shape[1]))
-    H = _core._hessian_f64(points, numer, denom, h)
+    H = hessian_at(points, numer, denom, h)
     for p, Hp in zip(points, H):
         want = ref.hessian(p, numer, denom, h, CUT, KEEP)
         assert np.allclose(Hp, want, rtol=1e-8, atol=1e-10 * np.abs(want).max())

@@ -34,7 +34,10 @@ def test_cancel_ends_a_native_call_in_flight():
     helper.start()
     try:
         with pytest.raises(RuntimeError, match="cancelled"):
-            _core.ascend_f64(*args, 300, 0.1, None, 2.0, "newton", 0.0, 0)
+            seeds, radii, dirs, numer, denom, h = args
+            spec = kernels.AscentSpec(300, 0.1, None, 2.0, "newton", 0.0)
+            _core.ascend_f64(kernels.make_sets(numer, denom, h), seeds, np.empty((len(seeds), 0), np.int32), radii,
+                             dirs, spec, 0)
     finally:
         stop.set()
         helper.join()

@@ -156,7 +156,7 @@ def test_non_finite_sets_named_by_the_native_check(device, m, where, value):
 
 
 BAD = [
-    (dict(points=np.ones((3, 2))), r"numer must have shape \(n, 2\), got \(4, 3\)"),
+    (dict(points=np.ones((3, 2))), r"points must have shape \(n, 3\), got \(3, 2\)"),
     (dict(numer=np.empty((0, 3))), r"numer \(class B\) is empty"),
     (dict(denom=np.empty((0, 3))), r"denom \(contrast set A\) is empty"),
     (dict(points=np.full((2, 3), np.nan)), "points contains NaN"),

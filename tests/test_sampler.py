@@ -239,6 +239,43 @@ def test_pipeline_and_grid_search_over_bandwidth():
     assert len(grid.cv_results_["mean_test_score"]) == 2
 
 
+# ---------------------------------------------------------------- concurrency
+def test_one_instance_fitted_from_two_threads_keeps_each_fit_apart():
+    """The input frame was parked on the instance: one thread raised
+    AttributeError, the other returned the other thread's columns and rows."""
+    import threading
+
+    import pandas as pd
+
+    frames = [pd.DataFrame(blobs(seed=s)[0], columns=[f"{tag}{j}" for j in range(3)]) for s, tag in ((1, "a"), (2, "b"))]
+    labels = [pd.Series(blobs(seed=s)[1], name=tag) for s, tag in ((1, "ya"), (2, "yb"))]
+    alone = [SIMPOR(**FAST, random_state=0).fit_resample(X, y) for X, y in zip(frames, labels)]
+    shared = SIMPOR(**FAST, random_state=0)
+    for _ in range(3):
+        start, results, errors = threading.Barrier(2), [None, None], []
+
+        def work(k):
+            start.wait()
+            try:
+                results[k] = shared.fit_resample(frames[k], labels[k])
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        for (X_res, y_res), (X_alone, y_alone) in zip(results, alone):
+            pd.testing.assert_frame_equal(X_res, X_alone)
+            pd.testing.assert_series_equal(y_res, y_alone)
+    # the attributes are those of one whole fit, not a mix of both
+    last = [k for k in range(2) if list(shared.feature_names_in_) == list(frames[k].columns)][0]
+    solo = SIMPOR(**FAST, random_state=0).fit(frames[last], labels[last])
+    assert shared.sampling_strategy_ == solo.sampling_strategy_
+
+
 # ---------------------------------------------------------------- logging and progress
 def test_verbose_progress_bar_on_stderr(capsys):
     X, y = blobs()
@@ -246,6 +283,16 @@ def test_verbose_progress_bar_on_stderr(capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert "SIMPOR" in err and "110/110" in err
+
+
+def test_progress_bar_covers_active_learning(capsys):
+    """The bar appeared only once the ascent began, most of a small fit in."""
+    X, y = blobs()
+    s, _, _ = fit(X, y, verbose=True)
+    err = capsys.readouterr().err
+    rounds = f"{s.n_rounds_}/{FAST_AL['max_rounds']}"
+    assert "SIMPOR active learning" in err and rounds in err
+    assert err.index("SIMPOR active learning") < err.index("SIMPOR ascent")
 
 
 def test_quiet_by_default_and_logs(capsys, caplog):

@@ -1,4 +1,5 @@
 """Bad input gives clear errors (imbalanced-learn's where it has one); odd input loses nothing."""
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -30,17 +31,12 @@ def run(X, y, **params):
 # ---------------------------------------------------------------- same errors as imbalanced-learn
 def _bad_cases():
     X, y = small()
-    nan, inf = X.copy(), X.copy()
-    nan[0, 0], inf[3, 1] = np.nan, np.inf
     three = np.r_[np.zeros(30, int), np.ones(12, int), np.full(10, 2)]
     return {
-        "nan": (nan, y, {}),
-        "inf": (inf, y, {}),
         "one class": (X, np.zeros(len(y)), {}),
         "continuous y": (X, np.linspace(0, 1, len(y)), {}),
         "multilabel y": (X, np.random.default_rng(0).integers(0, 2, size=(len(y), 3)), {}),
         "length mismatch": (X, y[:-1], {}),
-        "object X": (np.array([["a", "b", "c"]] * len(y), dtype=object), y, {}),
         "no features": (X[:, :0], y, {}),
         "strategy out of range": (X, y, {"sampling_strategy": 1.5}),
         "strategy bad string": (X, y, {"sampling_strategy": "most"}),
@@ -60,6 +56,47 @@ def test_same_error_as_imbalanced_learn(case):
     with pytest.raises(type(theirs.value)) as ours:
         run(X, y, **params)
     assert str(ours.value).replace("SIMPOR", "SMOTE") == str(theirs.value)
+
+
+# ---------------------------------------------------------------- located errors
+def _with_cell(X, row, col, value, dtype=None):
+    X = X.astype(dtype or X.dtype)
+    X[row, col] = value
+    return X
+
+
+@pytest.mark.parametrize("X, match", [
+    (_with_cell(small()[0], 5, 2, np.nan), r"Input X contains NaN at row 5, column 2 \(1 missing"),
+    (_with_cell(small()[0], 7, 1, -np.inf), r"Input X contains infinity at row 7, column 1"),
+    (_with_cell(small()[0], 9, 0, "x", object), r"column 0 \(object\) of X does not hold numbers \(row 9, column 0 "
+                                                r"holds 'x'\)"),
+    (_with_cell(small()[0], 3, 1, None, object), r"Input X contains NaN at row 3, column 1"),
+], ids=["nan", "inf", "text in an object array", "None in an object array"])
+def test_bad_values_are_located(X, match):
+    """scikit-learn's messages named neither row nor column ('could not convert string to float: 'x'')."""
+    with pytest.raises(ValueError, match=match):
+        run(X, small()[1])
+
+
+def test_bad_values_in_frames_are_located():
+    X, y = small()
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"Input X contains NaN at row 4, column 'b' \(2 missing"):
+        run(df.assign(b=df["b"].where(~df.index.isin([4, 8]))), y)
+    with pytest.raises(ValueError, match=r"column 'c' \(object\) of X does not hold numbers \(row 6, column 'c' "
+                                         r"holds 'n/a'\)"):
+        run(df.astype({"c": object}).assign(c=lambda f: f["c"].where(f.index != 6, "n/a")), y)
+
+
+@pytest.mark.parametrize("missing", [pd.NA, None, np.nan])
+def test_missing_label_is_located_without_a_warning(missing):
+    X, y = small()
+    labels = pd.Series(y, dtype=object)
+    labels[11] = missing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"y has a missing label at row 11 \(1 in all\)"):
+            run(X, labels)
 
 
 def test_sparse_input_is_refused_clearly():
@@ -181,6 +218,49 @@ def test_pandas_round_trip_with_names_and_dtypes():
     np.testing.assert_array_equal(Xr["count"].to_numpy()[52:], expected)
     pd.testing.assert_frame_equal(df, df_before)
     pd.testing.assert_series_equal(ys, ys_before)
+
+
+@pytest.mark.parametrize("library", ["polars", "pyarrow"])
+def test_polars_and_pyarrow_frames_come_back_as_such(library):
+    """polars failed after the whole fit (imbalanced-learn re-wrapped the output)."""
+    lib = pytest.importorskip(library)
+    X, y = small()
+    data = {"height": X[:, 0], "weight": X[:, 1].astype(np.float32), "count": np.rint(np.abs(X[:, 2]) * 9).astype(np.int16)}
+    frame = lib.DataFrame(data) if library == "polars" else lib.table(data)
+    labels = lib.Series("label", y) if library == "polars" else lib.chunked_array([y])
+    s, Xr, yr = run(frame, labels)
+    assert type(Xr) is type(frame) and type(yr) is type(labels)
+    assert Xr.schema == frame.schema and len(Xr) == 80 and len(yr) == 80
+    assert list(s.feature_names_in_) == ["height", "weight", "count"]
+    as_numpy = np.column_stack([np.asarray(Xr[c]) for c in data])
+    np.testing.assert_array_equal(as_numpy[:52], np.column_stack(list(data.values())))
+    # the same rows as the pandas frame of the same columns gives
+    via_pandas = run(pd.DataFrame(data), y)[1].to_numpy()
+    np.testing.assert_array_equal(as_numpy, via_pandas)
+
+
+class _ForeignFrame:
+    """A frame of a library the package cannot hand back."""
+
+    columns = ["a", "b", "c"]
+
+    def __dataframe__(self, *args, **kwargs):
+        raise AssertionError("read only after the type check")
+
+
+@pytest.mark.parametrize("make", [lambda X: pytest.importorskip("polars").DataFrame(X).lazy(), lambda X: _ForeignFrame()],
+                         ids=["polars lazy frame", "unknown frame library"])
+def test_containers_that_cannot_come_back_are_refused_before_any_work(make, monkeypatch):
+    from simpor_ext import sampler
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the fit started")
+
+    monkeypatch.setattr(sampler, "find_informative", no_work)
+    monkeypatch.setattr(sampler, "grow_class", no_work)
+    X, y = small()
+    with pytest.raises(TypeError, match="is not supported.*pass a NumPy array, a pandas, polars or pyarrow"):
+        run(make(X), y)
 
 
 def test_non_contiguous_arrays_give_the_same_result():

@@ -127,6 +127,24 @@ def test_int64_frame_beyond_2_53_returns_its_rows_unchanged():
     assert Xr["id"].iloc[150:].between(2 ** 62, 2 ** 62 + 150).all()
 
 
+@pytest.mark.parametrize("container", ["array", "frame"])
+def test_int64_columns_near_2_62_keep_their_spread(container):
+    """Values 2**62 + (a few thousand) went through float64 whole: their
+    spread fell below its rounding noise and the column was called constant."""
+    X, y = data()
+    Xi = np.round(X * 1000).astype(np.int64) + 2 ** 62
+    s, Xr, _ = run(pd.DataFrame(Xi, columns=list("abcd")) if container == "frame" else Xi, y)
+    Xr = np.asarray(Xr)
+    assert np.all(s.scale_ > 100), s.scale_
+    synthetic = Xr[150:] - 2 ** 62
+    assert np.all(np.ptp(synthetic, axis=0) > 100)  # the columns moved
+    low, high = (Xi - 2 ** 62).min(axis=0), (Xi - 2 ** 62).max(axis=0)
+    assert np.all((synthetic >= low) & (synthetic <= high))
+    # the same rows as the small integers give, shifted exactly
+    small = run(Xi - 2 ** 62, y)[1]
+    np.testing.assert_array_equal(Xr[150:] - 2 ** 62, small[150:])
+
+
 def test_wide_mixed_frame_is_not_fragmented():
     X, y = data(d=240)
     df = pd.DataFrame({f"c{j}": (X[:, j] if j % 2 else np.rint(X[:, j] * 3).astype(np.int64)) for j in range(240)})

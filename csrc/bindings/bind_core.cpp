@@ -12,32 +12,34 @@ namespace {
 struct CpuBackend {
   static constexpr const char* threads_doc = "CPU threads (<= 0: OpenMP's default); results do not depend on it";
 
-  static void check_features(index_t) {}
+  static void check_features(int, int) {}
 
   template <class T>
-  static void log_ratio_grad(const Data<T>& c, const T* points, index_t m, T* log_ratio, T* grad) {
-    const auto pb = cpu::make_problem(c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, c.n_threads);
-    cpu::evaluate(pb, points, m, log_ratio, grad, c.n_threads);
+  static void log_ratio_grad(const DataSets<T>& sets, const PointSet<T>& points, int n_threads, T* log_ratio,
+                             T* grad) {
+    const auto pb = cpu::make_problem(sets, n_threads);
+    cpu::evaluate(pb, points, log_ratio, grad, n_threads);
   }
 
   template <class T>
-  static void ascend(const Data<T>& c, const T* seeds, const T* radii, const T* directions, index_t m,
-                     const StepParams& params, double kde_tol, const AscentOut<T>& out) {
-    const cpu::RawSets<T> sets{c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth};
-    cpu::ascend(sets, seeds, radii, directions, m, params, kde_tol, c.n_threads, out);
+  static void ascend(const DataSets<T>& sets, const PointSet<T>& seeds, const T* radii, const T* directions,
+                     const AscentSpec& spec, int n_threads, const AscentOut<T>& out) {
+    cpu::ascend(sets, seeds, radii, directions, spec.step, spec.kde_tol, n_threads, out);
   }
 };
 
 // Test hook: the hessian rule's Hessian of log f at each point (m, d, d).
-py::array_t<double> hessian_at(carray<double> points, carray<double> numer, carray<double> denom, double bandwidth) {
-  const index_t m = check_matrix(points, "points", -1, -1);
-  const Data<double> c = check_data<CpuBackend>(numer, denom, points.shape(1), bandwidth, 1);
-  const auto pb = cpu::make_problem(c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, 1);
-  py::array_t<double> H({m, index_t(c.d), index_t(c.d)});
-  std::vector<double> log_ratio(m), grad(m * c.d);
+py::array_t<double> hessian_at(const py::object& sets_obj, carray<double> points, carray<code_t> codes) {
+  const SetsArg<double> sets(sets_obj);
+  const RowsArg<double> rows(std::move(points), std::move(codes), "points", sets.sets.n_cat);
+  const index_t m = rows.n(), d = sets.sets.d;
+  check_matrix(rows.points, "points", -1, d);
+  const auto pb = cpu::make_problem(sets.sets, 1);
+  py::array_t<double> H({m, d, d});
+  std::vector<double> log_ratio(m), grad(m * d);
   cpu::Evaluator<double> eval(pb, int(m), true);
-  eval(points.data(), int(m), log_ratio.data(), grad.data());
-  for (index_t i = 0; i < m; ++i) eval.hessian(int(i), H.mutable_data() + i * c.d * c.d);
+  eval(rows.points.data(), rows.codes.data(), int(m), log_ratio.data(), grad.data());
+  for (index_t i = 0; i < m; ++i) eval.hessian(int(i), H.mutable_data() + i * d * d);
   return H;
 }
 

@@ -16,36 +16,40 @@ struct CudaBackend {
   static constexpr const char* threads_doc = "accepted for the CPU module's signature and unused (no host threads "
                                              "take part on the GPU)";
 
-  static void check_features(index_t d) {
+  static void check_features(int d, int n_cat) {
     if (d > cuda::max_features())
       throw py::value_error("the CUDA backend takes at most " + std::to_string(cuda::max_features()) +
                             " features, got d = " + std::to_string(d) + "; use device='cpu'");
+    if (n_cat > cuda::max_categories())
+      throw py::value_error("the CUDA backend takes at most " + std::to_string(cuda::max_categories()) +
+                            " categorical features, got " + std::to_string(n_cat) + "; use device='cpu'");
   }
 
   template <class T>
-  static void log_ratio_grad(const Data<T>& c, const T* points, index_t m, T* log_ratio, T* grad) {
-    cuda::log_ratio_grad(points, m, c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, log_ratio, grad);
+  static void log_ratio_grad(const DataSets<T>& sets, const PointSet<T>& points, int, T* log_ratio, T* grad) {
+    cuda::log_ratio_grad(sets, points, log_ratio, grad);
   }
 
   // Always exact (all the data at every trial), which satisfies any kde_tol:
   // local evaluation is CPU-only until it is measured faster on a GPU.
   template <class T>
-  static void ascend(const Data<T>& c, const T* seeds, const T* radii, const T* directions, index_t m,
-                     const StepParams& params, double, const AscentOut<T>& out) {
-    StepParams rule = params;
-    rule.rule = rule_to_run(params.rule, c.d, false);
-    cuda::ascend(seeds, radii, directions, m, c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, rule,
-                 out.points, out.log_ratio, out.n_iter, out.converged);
-    for (index_t i = 0; i < m; ++i) out.pairs[i] = (std::int64_t(out.n_iter[i]) + 1) * (c.n_numer + c.n_denom);
+  static void ascend(const DataSets<T>& sets, const PointSet<T>& seeds, const T* radii, const T* directions,
+                     const AscentSpec& spec, int, const AscentOut<T>& out) {
+    StepParams rule = spec.step;
+    rule.rule = rule_to_run(spec.step.rule, sets.d, false);
+    cuda::ascend(sets, seeds, radii, directions, rule, out);
+    for (index_t i = 0; i < seeds.n; ++i) out.pairs[i] = (std::int64_t(out.n_iter[i]) + 1) * sets.size();
   }
 };
 
 template <class T>
-double time_kernels(carray<T> points, carray<T> numer, carray<T> denom, double bandwidth, int repeats) {
-  const index_t m = check_matrix(points, "points", -1, -1);
-  const Data<T> c = check_data<CudaBackend>(numer, denom, points.shape(1), bandwidth, 0);
+double time_kernels(const py::object& sets_obj, carray<T> points, carray<code_t> codes, int repeats) {
+  const SetsArg<T> sets(sets_obj);
+  const RowsArg<T> rows(std::move(points), std::move(codes), "points", sets.sets.n_cat);
+  check_matrix(rows.points, "points", -1, sets.sets.d);
+  CudaBackend::check_features(sets.sets.d, sets.sets.n_cat);
   py::gil_scoped_release release;
-  return cuda::time_kernels(points.data(), m, c.numer, c.n_numer, c.denom, c.n_denom, c.d, c.bandwidth, repeats);
+  return cuda::time_kernels(sets.sets, rows.view(), repeats);
 }
 
 void translate_errors(std::exception_ptr p) {

@@ -29,16 +29,23 @@ static_assert(kPiece <= kMaxSlots, "a piece runs in one worker's slots");
 template <class T>
 struct AscentJob {
   const T* seeds;
+  const code_t* codes;  // each seed's categories, n_cat per seed
   const T* radii;
   const T* directions;
   const StepParams& params;
-  int d;
+  int d, n_cat;
   AscentOut<T> out;
   std::vector<T> u, grad;  // per seed; each seed is owned by one worker at a time
   std::vector<T> circle;   // hessian rule: per seed, the direction of its next circle
 
   // hessian or auto: the passes record each candidate's heaviest points
   bool hessian() const { return params.rule == StepRule::hessian || params.rule == StepRule::automatic; }
+
+  // Seed i is done: it counts for the caller's progress.
+  void finish(index_t i, int status) {
+    out.converged[i] = status == seed_converged;
+    if (out.finished) __atomic_fetch_add(out.finished, std::int64_t(1), __ATOMIC_RELAXED);
+  }
 };
 
 // A local run's certificate: the bounds on what its set dropped.
@@ -61,7 +68,7 @@ class SlotRunner {
  public:
   SlotRunner(AscentJob<T>& job, int slots)
       : job_(job), d_(job.d), slots_max_(slots), trial_u_(slots * d_), trial_p_(slots * d_),
-        trial_g_(slots * d_), trial_f_(slots), log_sums_(2 * slots), tangent_(d_),
+        trial_c_(slots * job.n_cat), trial_g_(slots * d_), trial_f_(slots), log_sums_(2 * slots), tangent_(d_),
         hess_(job.hessian() ? d_ * d_ : 0), work_(2 * d_) {}
 
   // Runs every seed next() hands out (-1: none left) to the end of its ascent,
@@ -73,7 +80,8 @@ class SlotRunner {
     while (refill(next)) {
       throw_if_cancelled();
       const int count = prepare(eval);
-      eval(trial_p_.data(), count, trial_f_.data(), trial_g_.data(), cert ? log_sums_.data() : nullptr);
+      eval(trial_p_.data(), trial_c_.data(), count, trial_f_.data(), trial_g_.data(),
+           cert ? log_sums_.data() : nullptr);
       apply(eval, count, n_points, cert, failed);
     }
   }
@@ -114,7 +122,7 @@ class SlotRunner {
         const SeedRef<T> seed = seed_ref(i);
         const double tnorm = moving_tangent(job_.params, seed, tangent_.data(), d_);
         if (tnorm < 0.0) {
-          job_.out.converged[i] = 1;
+          job_.finish(i, seed_converged);
           continue;
         }
         if (s.newton_dirs) {
@@ -125,6 +133,7 @@ class SlotRunner {
         }
       }
       if (job_.hessian()) eval.want_top(count, s.fresh || s.newton_dirs);
+      std::copy_n(job_.codes + i * job_.n_cat, job_.n_cat, trial_c_.data() + count * job_.n_cat);
       kept.push_back(s);
       ++count;
     }
@@ -163,7 +172,7 @@ class SlotRunner {
       }
       if (status == seed_active && moved && s.newton_dirs) next_circle(eval, b, i, s.search);
       if (status == seed_active) kept.push_back(s);
-      else job_.out.converged[i] = status == seed_converged;
+      else job_.finish(i, status);
     }
     slots_.swap(kept);
   }
@@ -194,7 +203,9 @@ class SlotRunner {
   AscentJob<T>& job_;
   int d_;
   int slots_max_;
-  std::vector<T> trial_u_, trial_p_, trial_g_, trial_f_;
+  std::vector<T> trial_u_, trial_p_;
+  std::vector<code_t> trial_c_;  // the trials' codes: their seeds'
+  std::vector<T> trial_g_, trial_f_;
   std::vector<double> log_sums_;
   std::vector<T> tangent_;
   std::vector<double> hess_, work_;  // hessian rule: d x d and 2d
@@ -204,11 +215,10 @@ class SlotRunner {
 
 // Runs the seeds in `which` on all the data.
 template <class T>
-void ascend_exact(AscentJob<T>& job, const RawSets<T>& sets, const std::vector<index_t>& which, int threads) {
+void ascend_exact(AscentJob<T>& job, const DataSets<T>& sets, const std::vector<index_t>& which, int threads) {
   if (which.empty()) return;
   const index_t m = index_t(which.size());
-  const KdeProblem<T> pb =
-      make_problem(sets.numer, sets.n_numer, sets.denom, sets.n_denom, sets.d, sets.bandwidth, threads);
+  const KdeProblem<T> pb = make_problem(sets, threads);
   // One parallel region for the whole ascent: no join per trial, which costs
   // dearly when the machine is oversubscribed. Slot count only changes
   // scheduling, never a seed's arithmetic.
@@ -229,7 +239,7 @@ void ascend_exact(AscentJob<T>& job, const RawSets<T>& sets, const std::vector<i
 // Runs `seeds` (of one piece, with its balls) on a local set cut for `budget`;
 // appends to `failed` the seeds that must run again.
 template <class T>
-void run_piece(AscentJob<T>& job, SlotRunner<T>& runner, const RawSets<T>& sets, const std::vector<index_t>& seeds,
+void run_piece(AscentJob<T>& job, SlotRunner<T>& runner, const DataSets<T>& sets, const std::vector<index_t>& seeds,
                const std::vector<Ball<T>>& balls, Budget budget, double kde_tol, std::vector<index_t>& failed) {
   const index_t size = index_t(seeds.size());
   if (size < kRows) {
@@ -254,9 +264,9 @@ void run_piece(AscentJob<T>& job, SlotRunner<T>& runner, const RawSets<T>& sets,
 
 // Runs every piece on its local set; returns the seeds that must run on all the data.
 template <class T>
-std::vector<index_t> ascend_local(AscentJob<T>& job, const RawSets<T>& sets, index_t m, double kde_tol,
+std::vector<index_t> ascend_local(AscentJob<T>& job, const DataSets<T>& sets, index_t m, double kde_tol,
                                   int threads) {
-  const Pieces<T> pieces = plan_pieces(job.seeds, job.radii, m, job.d);
+  const Pieces<T> pieces = plan_pieces(PointSet<T>{job.seeds, job.codes, m}, job.radii, job.d, job.n_cat);
   const index_t n_pieces = index_t(pieces.balls.size());
   std::vector<std::vector<index_t>> failed(n_pieces);
   parallel_dynamic(
@@ -280,16 +290,17 @@ std::vector<index_t> ascend_local(AscentJob<T>& job, const RawSets<T>& sets, ind
 }  // namespace
 
 template <class T>
-void ascend(const RawSets<T>& sets, const T* seeds, const T* radii, const T* directions, index_t m,
+void ascend(const DataSets<T>& sets, const PointSet<T>& seeds, const T* radii, const T* directions,
             const StepParams& params, double kde_tol, int n_threads, const AscentOut<T>& out) {
-  require_finite(sets.numer, sets.n_numer * sets.d, "numer");
-  require_finite(sets.denom, sets.n_denom * sets.d, "denom");
+  require_finite(sets.numer.points, sets.numer.n * sets.d, "numer");
+  require_finite(sets.denom.points, sets.denom.n * sets.d, "denom");
+  const index_t m = seeds.n;
   if (m == 0) return;
   const int threads = resolve_threads(n_threads);
   StepParams rule = params;
   rule.rule = rule_to_run(params.rule, sets.d, true);
-  AscentJob<T> job{seeds, radii, directions, rule, sets.d, out, std::vector<T>(m * sets.d),
-                   std::vector<T>(m * sets.d), std::vector<T>()};
+  AscentJob<T> job{seeds.points, seeds.codes, radii, directions, rule, sets.d, sets.n_cat, out,
+                   std::vector<T>(m * sets.d), std::vector<T>(m * sets.d), std::vector<T>()};
   if (job.hessian()) job.circle.resize(m * sets.d);
   std::fill(out.pairs, out.pairs + m, std::int64_t(0));
   std::vector<index_t> exact;
@@ -302,9 +313,9 @@ void ascend(const RawSets<T>& sets, const T* seeds, const T* radii, const T* dir
   ascend_exact(job, sets, exact, threads);
 }
 
-template void ascend(const RawSets<float>&, const float*, const float*, const float*, index_t, const StepParams&,
+template void ascend(const DataSets<float>&, const PointSet<float>&, const float*, const float*, const StepParams&,
                      double, int, const AscentOut<float>&);
-template void ascend(const RawSets<double>&, const double*, const double*, const double*, index_t,
+template void ascend(const DataSets<double>&, const PointSet<double>&, const double*, const double*,
                      const StepParams&, double, int, const AscentOut<double>&);
 
 }  // namespace simpor::cpu

@@ -21,8 +21,12 @@ namespace simpor::cpu {
 // again, run on all the data. The pieces depend only on the seeds, never on
 // the thread count.
 // kde_tol == 0: every seed runs on all the data.
+//
+// seeds: the sphere centres with their category codes (fixed during the
+// ascent: only the numeric coordinates move). out.finished, when set, counts
+// the seeds done so far (read by the caller's progress bar while this runs).
 template <class T>
-void ascend(const RawSets<T>& sets, const T* seeds, const T* radii, const T* directions, index_t m,
+void ascend(const DataSets<T>& sets, const PointSet<T>& seeds, const T* radii, const T* directions,
             const StepParams& params, double kde_tol, int n_threads, const AscentOut<T>& out);
 
 }  // namespace simpor::cpu

@@ -21,17 +21,30 @@ namespace {
 // read DRAM less (16 measured 3% slower); this bounds per-thread scratch.
 constexpr index_t kMaxBlocks = 32;
 
-// S[i][j] = (x_i . b_j / h^2 - |b_j|^2 / 2h^2) log2(e): the score + |x_i|^2/2h^2 (a
-// per-row shift that cancels in log f and in the softmax weights), in log2 units.
+// One class's tile as the score GEMM reads it.
+template <class T>
+struct TileView {
+  const T* scaled_t;                     // [d][kTile]
+  const T* bias;                         // [kTile]
+  const typename Simd<T>::lane* codes;   // [n_cat][kTile]
+};
+
+// S[i][j] = (x_i . b_j / h^2 - |b_j|^2 / 2h^2 + sum_c [x_ic != b_jc] w_c) log2(e):
+// the score + |x_i|^2/2h^2 (a per-row shift that cancels in log f and in the
+// softmax weights), in log2 units, with the categorical term of data_sets.hpp.
 // row_max[i] gets max_j S[i][j].
 template <class T>
-SIMPOR_INLINE void score_tile(const T* xs, const T* bt, const T* bias, int d, T* scores, T* row_max) {
+SIMPOR_INLINE void score_tile(const T* xs, const typename Simd<T>::lane* xcodes, const TileView<T>& tile,
+                              const KdeProblem<T>& pb, T* scores, T* row_max) {
   using V = vec_t<T>;
+  using I = typename Simd<T>::ivec;
   constexpr int W = Simd<T>::width;
+  const int d = pb.d, n_cat = pb.n_cat;
+  const T* bt = tile.scaled_t;
   V m[kRows];
   for (int j = 0; j < kTile; j += 2 * W) {
     V acc[kRows][2];
-    const V c0 = -load(bias + j), c1 = -load(bias + j + W);
+    const V c0 = -load(tile.bias + j), c1 = -load(tile.bias + j + W);
 #pragma GCC unroll 4
     for (int i = 0; i < kRows; ++i) acc[i][0] = c0, acc[i][1] = c1;
     for (int k = 0; k < d; ++k) {
@@ -41,6 +54,15 @@ SIMPOR_INLINE void score_tile(const T* xs, const T* bt, const T* bias, int d, T*
         const T x = xs[i * d + k];
         acc[i][0] += x * b0;
         acc[i][1] += x * b1;
+      }
+    }
+    for (int c = 0; c < n_cat; ++c) {
+      const I p0 = load_lanes<T>(tile.codes + c * kTile + j), p1 = load_lanes<T>(tile.codes + c * kTile + j + W);
+      const I penalty = bit_cast<I>(splat(pb.penalty[c]));
+#pragma GCC unroll 4
+      for (int i = 0; i < kRows; ++i) {
+        acc[i][0] = add_where_differ<T>(acc[i][0], p0, xcodes[i * n_cat + c], penalty);
+        acc[i][1] = add_where_differ<T>(acc[i][1], p1, xcodes[i * n_cat + c], penalty);
       }
     }
 #pragma GCC unroll 4
@@ -127,24 +149,26 @@ SIMPOR_INLINE void prefetch_part(const void* p, std::size_t bytes, int part, int
 // column d holds the sum of the weights).
 // With `top`, also records each candidate's heaviest points (hessian rule).
 template <class T>
-SIMPOR_INLINE void stream_class_impl(const PackedClass<T>& cls, const T* xs, int rows, double* running_max,
+SIMPOR_INLINE void stream_class_impl(const KdeProblem<T>& pb, const PackedClass<T>& cls, const T* xs,
+                                     const typename Simd<T>::lane* xcodes, int rows, double* running_max,
                                      double* weighted, T* scratch, TopPoints<T>* top) {
-  const int d = cls.d, dp = cls.d_padded;
+  const int d = cls.d, dp = cls.d_padded, n_cat = cls.n_cat;
   T* scores = scratch;  // kRows x kTile
   const int blocks = rows / kRows;
   for (index_t t = 0; t < cls.n_tiles; ++t) {
-    const T* bt = cls.scaled_t.get() + t * d * kTile;
+    const TileView<T> tile{cls.scaled_t.get() + t * d * kTile, cls.bias.get() + t * kTile,
+                           cls.codes.get() + t * n_cat * kTile};
     const T* coords = cls.coords.get() + t * kTile * dp;
-    const T* bias = cls.bias.get() + t * kTile;
     for (int r0 = 0; r0 < rows; r0 += kRows) {
       if (t + 1 < cls.n_tiles) {  // each block fetches its share of the next tile
         const int block = r0 / kRows;
-        prefetch_part(bt + d * kTile, d * kTile * sizeof(T), block, blocks);
+        prefetch_part(tile.scaled_t + d * kTile, d * kTile * sizeof(T), block, blocks);
         prefetch_part(coords + kTile * dp, kTile * dp * sizeof(T), block, blocks);
-        prefetch_part(bias + kTile, kTile * sizeof(T), block, blocks);
+        prefetch_part(tile.bias + kTile, kTile * sizeof(T), block, blocks);
+        prefetch_part(tile.codes + n_cat * kTile, n_cat * kTile * sizeof(*tile.codes), block, blocks);
       }
       T tile_max[kRows];
-      score_tile(xs + r0 * d, bt, bias, d, scores, tile_max);
+      score_tile(xs + r0 * d, xcodes + r0 * n_cat, tile, pb, scores, tile_max);
       if (top) top->record(r0, t, scores, tile_max, running_max + r0);
       MergeFactors f[kRows];
       weights_block(scores, tile_max, running_max + r0, f);
@@ -155,25 +179,33 @@ SIMPOR_INLINE void stream_class_impl(const PackedClass<T>& cls, const T* xs, int
 
 // The hot loop, compiled once per x86-64 level where the loader can choose
 // (SIMPOR_CLONES, arch.hpp), once for the target elsewhere.
-SIMPOR_CLONES void stream_class(const PackedClass<float>& cls, const float* xs, int rows, double* running_max,
-                                double* weighted, float* scratch, TopPoints<float>* top) {
-  stream_class_impl(cls, xs, rows, running_max, weighted, scratch, top);
+SIMPOR_CLONES void stream_class(const KdeProblem<float>& pb, const PackedClass<float>& cls, const float* xs,
+                                const std::int32_t* xcodes, int rows, double* running_max, double* weighted,
+                                float* scratch, TopPoints<float>* top) {
+  stream_class_impl(pb, cls, xs, xcodes, rows, running_max, weighted, scratch, top);
 }
 
-SIMPOR_CLONES void stream_class(const PackedClass<double>& cls, const double* xs, int rows,
-                                double* running_max, double* weighted, double* scratch, TopPoints<double>* top) {
-  stream_class_impl(cls, xs, rows, running_max, weighted, scratch, top);
+SIMPOR_CLONES void stream_class(const KdeProblem<double>& pb, const PackedClass<double>& cls, const double* xs,
+                                const std::int64_t* xcodes, int rows, double* running_max, double* weighted,
+                                double* scratch, TopPoints<double>* top) {
+  stream_class_impl(pb, cls, xs, xcodes, rows, running_max, weighted, scratch, top);
 }
 
 // Writes tile t of `c` (padding included), so the arrays need no zero-fill
 // and each page is first touched by the thread that packs it. Both layouts
 // and the bias derive from the same rounded coordinates.
 template <class T>
-void pack_tile(const T* pts, index_t n, const std::vector<T>& centre, double inv_h2, index_t t, PackedClass<T>& c) {
-  const int d = c.d, dp = c.d_padded;
+void pack_tile(const PointSet<T>& set, const std::vector<T>& centre, double inv_h2, index_t t, PackedClass<T>& c) {
+  const int d = c.d, dp = c.d_padded, n_cat = c.n_cat;
+  const T* pts = set.points;
+  const index_t n = set.n;
   T* coords = c.coords.get() + t * kTile * dp;
   T* scaled_t = c.scaled_t.get() + t * d * kTile;
   T* bias = c.bias.get() + t * kTile;
+  auto* codes = c.codes.get() + t * n_cat * kTile;
+  for (int k = 0; k < n_cat; ++k)
+    for (int jj = 0; jj < kTile; ++jj)
+      codes[k * kTile + jj] = t * kTile + jj < n ? set.codes[(t * kTile + jj) * n_cat + k] : 0;
   for (int jj = 0; jj < kTile; ++jj) {
     const index_t j = t * kTile + jj;
     T* row = coords + jj * dp;
@@ -195,19 +227,21 @@ void pack_tile(const T* pts, index_t n, const std::vector<T>& centre, double inv
 }
 
 template <class T>
-PackedClass<T> pack_class(const T* pts, index_t n, int d, const std::vector<T>& centre, double bandwidth,
+PackedClass<T> pack_class(const PointSet<T>& set, int d, int n_cat, const std::vector<T>& centre, double bandwidth,
                           int threads) {
   constexpr int W = Simd<T>::width;
   PackedClass<T> c;
   c.d = d;
   c.d_padded = (d + 1 + W - 1) / W * W;  // room for the column of ones
-  c.n_tiles = (n + kTile - 1) / kTile;
+  c.n_cat = n_cat;
+  c.n_tiles = (set.n + kTile - 1) / kTile;
   c.scaled_t.reset(new T[c.n_tiles * d * kTile]);
   c.coords.reset(new T[c.n_tiles * kTile * c.d_padded]);
   c.bias.reset(new T[c.n_tiles * kTile]);
+  c.codes.reset(new typename Simd<T>::lane[c.n_tiles * n_cat * kTile]);
   const double inv_h2 = kLog2e / (bandwidth * bandwidth);  // scores in log2 units
 #pragma omp parallel for num_threads(threads) schedule(static)
-  for (index_t t = 0; t < c.n_tiles; ++t) pack_tile(pts, n, centre, inv_h2, t, c);
+  for (index_t t = 0; t < c.n_tiles; ++t) pack_tile(set, centre, inv_h2, t, c);
   return c;
 }
 
@@ -237,16 +271,18 @@ std::vector<T> centre_of(const T* numer, index_t n_numer, const T* denom, index_
 }  // namespace
 
 template <class T>
-KdeProblem<T> make_problem(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d,
-                           double bandwidth, int n_threads) {
+KdeProblem<T> make_problem(const DataSets<T>& s, int n_threads) {
   const int threads = resolve_threads(n_threads);
+  const int d = s.d;
   KdeProblem<T> pb;
   pb.d = d;
-  pb.bandwidth = bandwidth;
-  pb.centre = centre_of(numer, n_numer, denom, n_denom, d, threads);
-  require_finite_sets(pb.centre.data(), d, numer, n_numer, denom, n_denom);
-  pb.numer = pack_class(numer, n_numer, d, pb.centre, bandwidth, threads);
-  pb.denom = pack_class(denom, n_denom, d, pb.centre, bandwidth, threads);
+  pb.n_cat = s.n_cat;
+  pb.bandwidth = s.bandwidth;
+  for (int c = 0; c < s.n_cat; ++c) pb.penalty.push_back(T(s.log_weight[c] * kLog2e));  // scores in log2 units
+  pb.centre = centre_of(s.numer.points, s.numer.n, s.denom.points, s.denom.n, d, threads);
+  require_finite_sets(pb.centre.data(), d, s.numer.points, s.numer.n, s.denom.points, s.denom.n);
+  pb.numer = pack_class(s.numer, d, s.n_cat, pb.centre, s.bandwidth, threads);
+  pb.denom = pack_class(s.denom, d, s.n_cat, pb.centre, s.bandwidth, threads);
   return pb;
 }
 
@@ -258,17 +294,20 @@ Evaluator<T>::Evaluator(const KdeProblem<T>& problem, int capacity, bool record_
       wanted_(capacity_, char(1)),
       mu_(problem.d),
       xs_(capacity_ * problem.d),
+      xcodes_(capacity_ * problem.n_cat),
       tile_(kRows * kTile),
       weighted_(2 * capacity_ * problem.numer.d_padded),
       max_(2 * capacity_) {}
 
 template <class T>
-void Evaluator<T>::operator()(const T* points, int count, T* log_ratio, T* grad, double* log_sums) {
+void Evaluator<T>::operator()(const T* points, const code_t* codes, int count, T* log_ratio, T* grad,
+                              double* log_sums) {
   const FlushDenormals flush;
-  const int d = pb_.d, dp = pb_.numer.d_padded, rows = (count + kRows - 1) / kRows * kRows;
+  const int d = pb_.d, dp = pb_.numer.d_padded, n_cat = pb_.n_cat, rows = (count + kRows - 1) / kRows * kRows;
   for (int i = 0; i < rows; ++i) {  // padding rows repeat the last candidate
-    const T* x = points + std::min(i, count - 1) * d;
-    for (int k = 0; k < d; ++k) xs_[i * d + k] = T(double(x[k]) - double(pb_.centre[k]));
+    const int from = std::min(i, count - 1);
+    for (int k = 0; k < d; ++k) xs_[i * d + k] = T(double(points[from * d + k]) - double(pb_.centre[k]));
+    for (int k = 0; k < n_cat; ++k) xcodes_[i * n_cat + k] = codes[from * n_cat + k];
   }
   double* max_numer = max_.data();
   double* max_denom = max_.data() + rows;
@@ -280,8 +319,10 @@ void Evaluator<T>::operator()(const T* points, int count, T* log_ratio, T* grad,
     std::fill(wanted_.begin() + count, wanted_.begin() + rows, char(0));  // padding rows
     top_[0].reset(rows, wanted_), top_[1].reset(rows, wanted_);
   }
-  stream_class(pb_.numer, xs_.data(), rows, max_numer, w_numer, tile_.data(), record_top_ ? &top_[0] : nullptr);
-  stream_class(pb_.denom, xs_.data(), rows, max_denom, w_denom, tile_.data(), record_top_ ? &top_[1] : nullptr);
+  stream_class(pb_, pb_.numer, xs_.data(), xcodes_.data(), rows, max_numer, w_numer, tile_.data(),
+               record_top_ ? &top_[0] : nullptr);
+  stream_class(pb_, pb_.denom, xs_.data(), xcodes_.data(), rows, max_denom, w_denom, tile_.data(),
+               record_top_ ? &top_[1] : nullptr);
   rows_ = rows;
   const double inv_h2 = 1.0 / (pb_.bandwidth * pb_.bandwidth);
   for (int i = 0; i < count; ++i) {
@@ -327,7 +368,8 @@ bool Evaluator<T>::hessian_complete(int i) {
 }
 
 template <class T>
-void evaluate(const KdeProblem<T>& pb, const T* points, index_t m, T* log_ratio, T* grad, int n_threads) {
+void evaluate(const KdeProblem<T>& pb, const PointSet<T>& points, T* log_ratio, T* grad, int n_threads) {
+  const index_t m = points.n;
   if (m == 0) return;
   const int threads = resolve_threads(n_threads);
   // Groups of at most kMaxBlocks blocks, as many as a multiple of the thread
@@ -344,15 +386,16 @@ void evaluate(const KdeProblem<T>& pb, const T* points, index_t m, T* log_ratio,
       [&](index_t g, Evaluator<T>& eval) {
         throw_if_cancelled();
         const index_t first = first_row(g);
-        eval(points + first * pb.d, int(first_row(g + 1) - first), log_ratio + first, grad + first * pb.d);
+        eval(points.points + first * pb.d, points.codes + first * pb.n_cat, int(first_row(g + 1) - first),
+             log_ratio + first, grad + first * pb.d);
       });
 }
 
-template KdeProblem<float> make_problem(const float*, index_t, const float*, index_t, int, double, int);
-template KdeProblem<double> make_problem(const double*, index_t, const double*, index_t, int, double, int);
+template KdeProblem<float> make_problem(const DataSets<float>&, int);
+template KdeProblem<double> make_problem(const DataSets<double>&, int);
 template class Evaluator<float>;
 template class Evaluator<double>;
-template void evaluate(const KdeProblem<float>&, const float*, index_t, float*, float*, int);
-template void evaluate(const KdeProblem<double>&, const double*, index_t, double*, double*, int);
+template void evaluate(const KdeProblem<float>&, const PointSet<float>&, float*, float*, int);
+template void evaluate(const KdeProblem<double>&, const PointSet<double>&, double*, double*, int);
 
 }  // namespace simpor::cpu

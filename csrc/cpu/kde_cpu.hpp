@@ -5,7 +5,9 @@
 #include <memory>
 #include <vector>
 
+#include "cpu/simd.hpp"
 #include "cpu/top_points.hpp"
+#include "simpor/data_sets.hpp"
 #include "simpor/kde_math.hpp"
 
 namespace simpor::cpu {
@@ -28,10 +30,14 @@ template <class T>
 struct PackedClass {
   int d = 0;
   int d_padded = 0;  // d + 1 (a column of ones) rounded up to the vector width
+  int n_cat = 0;
   index_t n_tiles = 0;
   std::unique_ptr<T[]> scaled_t;  // [tile][d][kTile]    (b - centre) log2(e) / h^2
   std::unique_ptr<T[]> coords;    // [tile][kTile][d_padded]  b - centre, then 1 (0 for padding points)
   std::unique_ptr<T[]> bias;      // [tile][kTile]       |b - centre|^2 log2(e) / (2 h^2); padding -inf
+  // [tile][n_cat][kTile] category codes, widened to T's lanes so that a tile's
+  // codes compare in one vector instruction (padding: 0)
+  std::unique_ptr<typename Simd<T>::lane[]> codes;
 };
 
 template <class T>
@@ -39,15 +45,16 @@ struct KdeProblem {
   PackedClass<T> numer;  // class B
   PackedClass<T> denom;  // contrast set A
   std::vector<T> centre;
+  std::vector<T> penalty;  // (n_cat) log2 weight of a differing category (data_sets.hpp), <= 0
   double bandwidth = 1.0;
   int d = 0;
+  int n_cat = 0;
 };
 
 // Centres and packs both classes, on n_threads threads (<= 0: OpenMP's default);
 // throws std::invalid_argument naming numer or denom if either holds NaN or inf.
 template <class T>
-KdeProblem<T> make_problem(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d,
-                           double bandwidth, int n_threads);
+KdeProblem<T> make_problem(const DataSets<T>& sets, int n_threads);
 
 // Evaluates up to `capacity` candidates at a time on the calling thread; owns
 // the scratch memory, so each worker thread holds one.
@@ -58,9 +65,11 @@ class Evaluator {
   // calls ahead for the candidates want_top() names (by default all).
   Evaluator(const KdeProblem<T>& problem, int capacity, bool record_top = false);
   void want_top(int i, bool wanted) { wanted_[i] = wanted; }
-  // log_ratio[count] and grad[count, d] at points (count x d), count <= capacity;
-  // with log_sums, also log S_B and log S_A (the classes' kernel sums) per point.
-  void operator()(const T* points, int count, T* log_ratio, T* grad, double* log_sums = nullptr);
+  // log_ratio[count] and grad[count, d] at points (count x d, with codes
+  // count x n_cat), count <= capacity; with log_sums, also log S_B and log S_A
+  // (the classes' kernel sums) per point.
+  void operator()(const T* points, const code_t* codes, int count, T* log_ratio, T* grad,
+                  double* log_sums = nullptr);
   // The Hessian of log f (d x d) at candidate i of the last call, from its
   // heaviest points (cpu/top_points.hpp); needs record_top.
   void hessian(int i, double* H);
@@ -78,13 +87,13 @@ class Evaluator {
   std::vector<double> mu_;     // hessian(): a class's weighted mean
   std::vector<T> wdev_, dev_;  // hessian(): the kept points, centred, with and without their signed weights
   std::vector<T> xs_, tile_;
+  std::vector<typename Simd<T>::lane> xcodes_;  // candidates' codes, capacity x n_cat
   std::vector<double> weighted_;
   std::vector<double> max_;  // running max per candidate and class
 };
 
-// log_ratio[m] and grad[m, d] at `points` (m x d, caller's coordinates), in parallel.
+// log_ratio[m] and grad[m, d] at `points` (m rows, caller's coordinates), in parallel.
 template <class T>
-void evaluate(const KdeProblem<T>& problem, const T* points, index_t m, T* log_ratio, T* grad,
-              int n_threads);
+void evaluate(const KdeProblem<T>& problem, const PointSet<T>& points, T* log_ratio, T* grad, int n_threads);
 
 }  // namespace simpor::cpu

@@ -38,20 +38,24 @@ double log_sum_gauss(const std::vector<double>& e, double inv_2h2) {
 }
 
 template <class T>
-ClassView view_class(const T* pts, index_t n, const std::vector<Ball<T>>& balls, int d, double inv_2h2,
+ClassView view_class(const PointSet<T>& set, const DataSets<T>& sets, const std::vector<Ball<T>>& balls,
                      Budget budget) {
+  const index_t n = set.n;
+  const int d = sets.d, n_cat = sets.n_cat;
+  const double two_h2 = 2.0 * sets.bandwidth * sets.bandwidth, inv_2h2 = 1.0 / two_h2;
   ClassView v{std::vector<double>(n, INFINITY)};
   std::vector<double> e(n);  // each point's exponent (times 2h^2) in the reference sum
   for (const Ball<T>& b : balls) {
     for (index_t j = 0; j < n; ++j) {
       double s = 0.0;
       for (int k = 0; k < d; ++k) {
-        const double x = double(pts[j * d + k]) - double(b.centre[k]);
+        const double x = double(set.points[j * d + k]) - double(b.centre[k]);
         s += x * x;
       }
       const double dist = std::sqrt(s);
       v.gap[j] = std::min(v.gap[j], std::max(0.0, dist - b.radius));
-      e[j] = budget == Budget::typical ? s + b.radius * b.radius : (dist + b.radius) * (dist + b.radius);
+      e[j] = (budget == Budget::typical ? s + b.radius * b.radius : (dist + b.radius) * (dist + b.radius)) -
+             two_h2 * category_term(b.codes, set.codes + j * n_cat, sets.log_weight, n_cat);
     }
     if (n) v.log_reference = std::min(v.log_reference, log_sum_gauss(e, inv_2h2));
   }
@@ -105,37 +109,53 @@ Cut cut_class(const ClassView& v, double inv_2h2, double log_allowed) {
   return cut;
 }
 
-template <class T>
-std::vector<T> gather(const T* pts, int d, const std::vector<char>& keep) {
-  std::vector<T> out;
+template <class V>
+std::vector<V> gather(const V* rows, int width, const std::vector<char>& keep) {
+  std::vector<V> out;
   for (std::size_t j = 0; j < keep.size(); ++j)
-    if (keep[j]) out.insert(out.end(), pts + j * d, pts + (j + 1) * d);
+    if (keep[j]) out.insert(out.end(), rows + j * width, rows + (j + 1) * width);
   return out;
 }
+
+// The kept rows of one set, and a view of them.
+template <class T>
+struct KeptSet {
+  std::vector<T> points;
+  std::vector<code_t> codes;
+  index_t n;
+
+  KeptSet(const PointSet<T>& set, int d, int n_cat, const std::vector<char>& keep)
+      : points(gather(set.points, d, keep)), codes(gather(set.codes, n_cat, keep)),
+        n(index_t(std::count(keep.begin(), keep.end(), 1))) {}
+  PointSet<T> view() const { return {points.data(), codes.data(), n}; }
+};
 
 }  // namespace
 
 void set_local_margin(double value) { margin = value > 0.0 ? value : kMargin; }
 
 template <class T>
-LocalSet<T> select_local(const RawSets<T>& s, const std::vector<Ball<T>>& balls, double kde_tol, Budget budget,
+LocalSet<T> select_local(const DataSets<T>& s, const std::vector<Ball<T>>& balls, double kde_tol, Budget budget,
                          index_t max_kept) {
   const double inv_2h2 = 0.5 / (s.bandwidth * s.bandwidth);
   const double log_margin = budget == Budget::typical ? std::log(margin.load()) : 0.0;
   const double log_allowed = std::log(std::expm1(kde_tol)) + log_margin;
-  const Cut numer = cut_class(view_class(s.numer, s.n_numer, balls, s.d, inv_2h2, budget), inv_2h2, log_allowed);
-  const Cut denom = cut_class(view_class(s.denom, s.n_denom, balls, s.d, inv_2h2, budget), inv_2h2, log_allowed);
+  const Cut numer = cut_class(view_class(s.numer, s, balls, budget), inv_2h2, log_allowed);
+  const Cut denom = cut_class(view_class(s.denom, s, balls, budget), inv_2h2, log_allowed);
   const auto count = [](const std::vector<char>& keep) { return index_t(std::count(keep.begin(), keep.end(), 1)); };
   LocalSet<T> local{{}, {numer.log_dropped, denom.log_dropped}, count(numer.keep) + count(denom.keep)};
   if (local.n_kept > max_kept) return local;
-  const std::vector<T> kept_numer = gather(s.numer, s.d, numer.keep), kept_denom = gather(s.denom, s.d, denom.keep);
-  local.problem = make_problem(kept_numer.data(), index_t(kept_numer.size()) / s.d, kept_denom.data(),
-                               index_t(kept_denom.size()) / s.d, s.d, s.bandwidth, 1);
+  const KeptSet<T> kept_numer(s.numer, s.d, s.n_cat, numer.keep), kept_denom(s.denom, s.d, s.n_cat, denom.keep);
+  DataSets<T> kept = s;
+  kept.numer = kept_numer.view();
+  kept.denom = kept_denom.view();
+  local.problem = make_problem(kept, 1);
   return local;
 }
 
-template LocalSet<float> select_local(const RawSets<float>&, const std::vector<Ball<float>>&, double, Budget, index_t);
-template LocalSet<double> select_local(const RawSets<double>&, const std::vector<Ball<double>>&, double, Budget,
+template LocalSet<float> select_local(const DataSets<float>&, const std::vector<Ball<float>>&, double, Budget,
+                                      index_t);
+template LocalSet<double> select_local(const DataSets<double>&, const std::vector<Ball<double>>&, double, Budget,
                                        index_t);
 
 }  // namespace simpor::cpu

@@ -20,18 +20,6 @@
 
 namespace simpor::cpu {
 
-// The two classes of a call, as the caller laid them out (row-major).
-template <class T>
-struct RawSets {
-  const T* numer;  // class B
-  index_t n_numer;
-  const T* denom;  // contrast set A
-  index_t n_denom;
-  int d;
-  double bandwidth;
-  index_t size() const { return n_numer + n_denom; }
-};
-
 template <class T>
 struct LocalSet {
   KdeProblem<T> problem;     // the kept points of both classes, packed
@@ -39,10 +27,12 @@ struct LocalSet {
   index_t n_kept = 0;
 };
 
-// A sphere centre of a piece, and the largest radius of its seeds there.
+// A sphere centre of a piece with its seeds' category codes, and the largest
+// radius of its seeds there.
 template <class T>
 struct Ball {
   const T* centre;
+  const code_t* codes;
   double radius;
 };
 
@@ -54,14 +44,15 @@ struct Ball {
 //   worst_case: the least kernel sum any point of the spheres can have,
 //               sum_p exp(-(|x_s - p| + r_s)^2 / 2h^2): larger sets, and
 //               checks that fail only through the points' own bounds.
-// (the least over the balls).
+// (the least over the balls; each term times the categorical factor
+// between the ball's codes and the point's).
 enum class Budget { typical, worst_case };
 
 // The kept points for a piece's balls, dropping what kde_tol (nats, > 0) and
 // the budget allow; packed only if there are at most max_kept (else only
 // n_kept is set: the caller runs the piece on all the data).
 template <class T>
-LocalSet<T> select_local(const RawSets<T>& sets, const std::vector<Ball<T>>& balls, double kde_tol, Budget budget,
+LocalSet<T> select_local(const DataSets<T>& sets, const std::vector<Ball<T>>& balls, double kde_tol, Budget budget,
                          index_t max_kept);
 
 // Test hook: the fraction of expm1(kde_tol) times a class's typical sum that

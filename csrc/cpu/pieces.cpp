@@ -19,22 +19,25 @@ struct Group {
   index_t size() const { return last - first; }
 };
 
-// One window's seeds sorted by centre, then radius, then index.
+// One window's seeds sorted by centre (row, then codes), then radius, then index.
 template <class T>
 struct Window {
-  const T* seeds;
-  int d;
+  const PointSet<T>& seeds;
+  int d, n_cat;
   std::vector<index_t> sorted;
 
-  const T* centre(index_t i) const { return seeds + i * d; }
+  const T* centre(index_t i) const { return seeds.points + i * d; }
+  const code_t* codes(index_t i) const { return seeds.codes + i * n_cat; }
   bool centre_less(index_t a, index_t b) const {
-    return std::lexicographical_compare(centre(a), centre(a) + d, centre(b), centre(b) + d);
+    if (std::lexicographical_compare(centre(a), centre(a) + d, centre(b), centre(b) + d)) return true;
+    if (std::lexicographical_compare(centre(b), centre(b) + d, centre(a), centre(a) + d)) return false;
+    return std::lexicographical_compare(codes(a), codes(a) + n_cat, codes(b), codes(b) + n_cat);
   }
 };
 
 template <class T>
-Window<T> sort_window(const T* seeds, const T* radii, index_t begin, index_t end, int d) {
-  Window<T> w{seeds, d, std::vector<index_t>(end - begin)};
+Window<T> sort_window(const PointSet<T>& seeds, const T* radii, index_t begin, index_t end, int d, int n_cat) {
+  Window<T> w{seeds, d, n_cat, std::vector<index_t>(end - begin)};
   std::iota(w.sorted.begin(), w.sorted.end(), begin);
   std::sort(w.sorted.begin(), w.sorted.end(), [&](index_t a, index_t b) {
     if (w.centre_less(a, b)) return true;
@@ -50,7 +53,7 @@ void close_piece(const Window<T>& w, const std::vector<Group>& groups, Pieces<T>
   std::vector<Ball<T>> balls;
   for (const Group& g : groups) {
     out.order.insert(out.order.end(), w.sorted.begin() + g.first, w.sorted.begin() + g.last);
-    balls.push_back({w.centre(w.sorted[g.first]), g.radius});
+    balls.push_back({w.centre(w.sorted[g.first]), w.codes(w.sorted[g.first]), g.radius});
   }
   out.bounds.push_back(index_t(out.order.size()));
   out.balls.push_back(std::move(balls));
@@ -113,17 +116,17 @@ void merge_small_groups(const Window<T>& w, const std::vector<Group>& small, Pie
 }  // namespace
 
 template <class T>
-Pieces<T> plan_pieces(const T* seeds, const T* radii, index_t m, int d) {
+Pieces<T> plan_pieces(const PointSet<T>& seeds, const T* radii, int d, int n_cat) {
   Pieces<T> pieces;
   pieces.bounds.push_back(0);
-  for (index_t begin = 0; begin < m; begin += kPieceWindow) {
-    const Window<T> w = sort_window(seeds, radii, begin, std::min(m, begin + kPieceWindow), d);
+  for (index_t begin = 0; begin < seeds.n; begin += kPieceWindow) {
+    const Window<T> w = sort_window(seeds, radii, begin, std::min(seeds.n, begin + kPieceWindow), d, n_cat);
     merge_small_groups(w, cut_large_groups(w, radii, pieces), pieces);
   }
   return pieces;
 }
 
-template Pieces<float> plan_pieces(const float*, const float*, index_t, int);
-template Pieces<double> plan_pieces(const double*, const double*, index_t, int);
+template Pieces<float> plan_pieces(const PointSet<float>&, const float*, int, int);
+template Pieces<double> plan_pieces(const PointSet<double>&, const double*, int, int);
 
 }  // namespace simpor::cpu

@@ -23,13 +23,14 @@ struct Pieces {
   std::vector<std::vector<Ball<T>>> balls;
 };
 
-// The pieces of m seeds (rows of d values) with their sphere radii. Groups of
+// The pieces of the seeds (rows of d values and n_cat codes) with their
+// sphere radii. A centre is a seed's row and codes together. Groups of
 // seeds with equal centres of at least kPiece seeds are cut into near-equal
 // pieces; smaller groups are merged, greedily and in sorted order, with the
 // nearest ones whose centres lie within kMergeReach times the leading group's
 // largest radius, while the piece fits in kPiece (a nearby centre widens the
 // local set less than a run of its own costs).
 template <class T>
-Pieces<T> plan_pieces(const T* seeds, const T* radii, index_t m, int d);
+Pieces<T> plan_pieces(const PointSet<T>& seeds, const T* radii, int d, int n_cat);
 
 }  // namespace simpor::cpu

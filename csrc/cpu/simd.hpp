@@ -20,6 +20,7 @@ template <class T> struct Simd;
 
 template <> struct Simd<float> {
   typedef float vec __attribute__((vector_size(32)));
+  typedef std::int32_t lane;  // an integer as wide as a float lane (packed category codes)
   typedef std::int32_t ivec __attribute__((vector_size(32)));
   static constexpr int width = 8;
   static constexpr int mantissa_bits = 23;
@@ -42,6 +43,7 @@ template <> struct Simd<float> {
 
 template <> struct Simd<double> {
   typedef double vec __attribute__((vector_size(32)));
+  typedef std::int64_t lane;
   typedef std::int64_t ivec __attribute__((vector_size(32)));
   static constexpr int width = 4;
   static constexpr int mantissa_bits = 52;
@@ -116,6 +118,22 @@ SIMPOR_INLINE vec_t<T> load(const T* p) {
 template <class T>
 SIMPOR_INLINE void store(T* p, vec_t<T> v) {
   std::memcpy(p, &v, sizeof(v));
+}
+
+template <class T>
+SIMPOR_INLINE typename Simd<T>::ivec load_lanes(const typename Simd<T>::lane* p) {
+  typename Simd<T>::ivec v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// v + (a != b ? penalty : 0), lane by lane: the compare's all-ones mask selects
+// the penalty's bits (one compare, one and, one add per vector).
+template <class T>
+SIMPOR_INLINE vec_t<T> add_where_differ(vec_t<T> v, typename Simd<T>::ivec a, typename Simd<T>::lane b,
+                                        typename Simd<T>::ivec penalty_bits) {
+  using I = typename Simd<T>::ivec;
+  return v + bit_cast<vec_t<T>>(static_cast<I>(a != (I{} + b)) & penalty_bits);
 }
 
 template <class T>

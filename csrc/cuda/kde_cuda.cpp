@@ -241,9 +241,25 @@ struct AscentBuffers {
 // count of round r - kLag (long done) to size round r + 1 and to stop early.
 constexpr int kLag = 2;
 
+// Counts the seeds of a chunk done so far into a caller's progress counter (may be null).
+class Progress {
+ public:
+  Progress(std::int64_t* counter, int n) : counter_(counter), n_(n) {}
+  void active(int still_active) { add(n_ - still_active); }
+  void finish() { add(n_); }
+
+ private:
+  void add(int done) {
+    if (counter_ && done > reported_) __atomic_fetch_add(counter_, std::int64_t(done - reported_), __ATOMIC_RELAXED);
+    reported_ = std::max(reported_, done);
+  }
+  std::int64_t* counter_;
+  int n_, reported_ = 0;
+};
+
 template <class T>
 void ascend_chunk(const Evaluator<T>& eval, AscentBuffers<T>& b, int n, int d, const StepParams& params,
-                  cudaStream_t stream) {
+                  Progress& progress, cudaStream_t stream) {
   const SeedState<T> s{b.seeds.get(), b.radii.get(), b.u.get(), b.points.get(), b.grad.get(), b.tangent.get(),
                        b.log_ratio.get(), b.search.get(), b.status.get(), b.n_iter.get(), n, d};
   TrialList<T> cur{b.a_seed.get(), b.counts.get(), b.a_u.get(), b.a_p.get()};
@@ -269,6 +285,7 @@ void ascend_chunk(const Evaluator<T>& eval, AscentBuffers<T>& b, int n, int d, c
     if (round >= kLag) {
       const int seen = (round - kLag) % kSlots;
       check(cudaEventSynchronize(done[seen]), "the ascent round");
+      progress.active(active[seen]);
       if (active[seen] == 0) break;  // later rounds were issued with empty lists
       bound = std::min(bound, active[seen]);
     }
@@ -278,8 +295,11 @@ void ascend_chunk(const Evaluator<T>& eval, AscentBuffers<T>& b, int n, int d, c
 }  // namespace
 
 template <class T>
-void log_ratio_grad(const T* points, index_t m, const T* numer, index_t n_numer, const T* denom, index_t n_denom,
-                    int d, double bandwidth, T* log_ratio, T* grad) {
+void log_ratio_grad(const DataSets<T>& sets, const PointSet<T>& cands, T* log_ratio, T* grad) {
+  const T *numer = sets.numer.points, *denom = sets.denom.points, *points = cands.points;
+  const index_t n_numer = sets.numer.n, n_denom = sets.denom.n, m = cands.n;
+  const int d = sets.d;
+  const double bandwidth = sets.bandwidth;
   if (m == 0) return require_finite_host(numer, n_numer, denom, n_denom, d);
   require_gpu();
   Stream stream;
@@ -300,9 +320,15 @@ void log_ratio_grad(const T* points, index_t m, const T* numer, index_t n_numer,
 }
 
 template <class T>
-void ascend(const T* seeds, const T* radii, const T* directions, index_t m, const T* numer, index_t n_numer,
-            const T* denom, index_t n_denom, int d, double bandwidth, const StepParams& params, T* points,
-            T* log_ratio, std::int32_t* n_iter, std::uint8_t* converged) {
+void ascend(const DataSets<T>& sets, const PointSet<T>& seed_set, const T* radii, const T* directions,
+            const StepParams& params, const AscentOut<T>& out) {
+  const T *numer = sets.numer.points, *denom = sets.denom.points, *seeds = seed_set.points;
+  const index_t n_numer = sets.numer.n, n_denom = sets.denom.n, m = seed_set.n;
+  const int d = sets.d;
+  const double bandwidth = sets.bandwidth;
+  T *points = out.points, *log_ratio = out.log_ratio;
+  std::int32_t* n_iter = out.n_iter;
+  std::uint8_t* converged = out.converged;
   if (m == 0) return require_finite_host(numer, n_numer, denom, n_denom, d);
   require_gpu();
   Stream stream;
@@ -319,19 +345,24 @@ void ascend(const T* seeds, const T* radii, const T* directions, index_t m, cons
     b.seeds.upload(seeds + first * d, rows);
     b.radii.upload(radii + first, n);
     b.u.upload(directions + first * d, rows);
-    ascend_chunk(eval, b, n, d, params, stream.get());
+    Progress progress(out.finished, n);
+    ascend_chunk(eval, b, n, d, params, progress, stream.get());
     b.points.download(points + first * d, rows);
     b.log_ratio.download(log_ratio + first, n);
     b.n_iter.download(reinterpret_cast<int*>(n_iter + first), n);
     b.status.download(status.data(), n);
     stream.sync("ascend");
     for (int i = 0; i < n; ++i) converged[first + i] = status[i] == seed_converged;
+    progress.finish();
   }
 }
 
 template <class T>
-double time_kernels(const T* points, index_t m, const T* numer, index_t n_numer, const T* denom, index_t n_denom,
-                    int d, double bandwidth, int repeats) {
+double time_kernels(const DataSets<T>& sets, const PointSet<T>& cands, int repeats) {
+  const T *numer = sets.numer.points, *denom = sets.denom.points, *points = cands.points;
+  const index_t n_numer = sets.numer.n, n_denom = sets.denom.n, m = cands.n;
+  const int d = sets.d;
+  const double bandwidth = sets.bandwidth;
   if (m == 0 || repeats < 1) throw std::invalid_argument("time_kernels needs candidates and repeats >= 1");
   require_gpu();
   Stream stream;
@@ -359,18 +390,17 @@ double time_kernels(const T* points, index_t m, const T* numer, index_t n_numer,
 
 int max_features() { return kMaxFeatures; }
 
+int max_categories() { return 0; }
+
 void set_memory_budget(std::size_t bytes) { g_memory_budget = bytes; }
 
-template void log_ratio_grad(const float*, index_t, const float*, index_t, const float*, index_t, int, double,
-                             float*, float*);
-template void log_ratio_grad(const double*, index_t, const double*, index_t, const double*, index_t, int, double,
-                             double*, double*);
-template double time_kernels(const float*, index_t, const float*, index_t, const float*, index_t, int, double, int);
-template double time_kernels(const double*, index_t, const double*, index_t, const double*, index_t, int, double,
-                             int);
-template void ascend(const float*, const float*, const float*, index_t, const float*, index_t, const float*, index_t,
-                     int, double, const StepParams&, float*, float*, std::int32_t*, std::uint8_t*);
-template void ascend(const double*, const double*, const double*, index_t, const double*, index_t, const double*,
-                     index_t, int, double, const StepParams&, double*, double*, std::int32_t*, std::uint8_t*);
+template void log_ratio_grad(const DataSets<float>&, const PointSet<float>&, float*, float*);
+template void log_ratio_grad(const DataSets<double>&, const PointSet<double>&, double*, double*);
+template double time_kernels(const DataSets<float>&, const PointSet<float>&, int);
+template double time_kernels(const DataSets<double>&, const PointSet<double>&, int);
+template void ascend(const DataSets<float>&, const PointSet<float>&, const float*, const float*, const StepParams&,
+                     const AscentOut<float>&);
+template void ascend(const DataSets<double>&, const PointSet<double>&, const double*, const double*,
+                     const StepParams&, const AscentOut<double>&);
 
 }  // namespace simpor::cuda

@@ -9,29 +9,30 @@
 
 #include "cuda/errors.hpp"  // what these throw, besides std::invalid_argument
 #include "simpor/ascent_step.hpp"
+#include "simpor/data_sets.hpp"
 
 namespace simpor::cuda {
 
-// log_ratio[m] and grad[m, d] at `points` (m x d, caller's coordinates).
+// log_ratio[m] and grad[m, d] at `points` (caller's coordinates).
 template <class T>
-void log_ratio_grad(const T* points, index_t m, const T* numer, index_t n_numer, const T* denom, index_t n_denom,
-                    int d, double bandwidth, T* log_ratio, T* grad);
+void log_ratio_grad(const DataSets<T>& sets, const PointSet<T>& points, T* log_ratio, T* grad);
 
-// Algorithm 1 for every seed; see cpu::ascend for the semantics.
+// Algorithm 1 for every seed; see cpu::ascend for the semantics (out.pairs is the caller's).
 template <class T>
-void ascend(const T* seeds, const T* radii, const T* directions, index_t m, const T* numer, index_t n_numer,
-            const T* denom, index_t n_denom, int d, double bandwidth, const StepParams& params, T* points,
-            T* log_ratio, std::int32_t* n_iter, std::uint8_t* converged);
+void ascend(const DataSets<T>& sets, const PointSet<T>& seeds, const T* radii, const T* directions,
+            const StepParams& params, const AscentOut<T>& out);
 
 // Seconds per evaluation of `points` (all in one pass, the data uploaded once),
 // timed with CUDA events over `repeats` passes after a warm-up: the kernels'
 // cost without the per-call upload and packing (a benchmark hook).
 template <class T>
-double time_kernels(const T* points, index_t m, const T* numer, index_t n_numer, const T* denom, index_t n_denom,
-                    int d, double bandwidth, int repeats);
+double time_kernels(const DataSets<T>& sets, const PointSet<T>& points, int repeats);
 
 // Largest d the kernels take.
 int max_features();
+
+// Most categorical features the kernels take.
+int max_categories();
 
 struct ProbeResult {
   bool ok = false;

@@ -119,6 +119,7 @@ struct AscentOut {
   std::int32_t* n_iter;     // (m) trials of the run that produced the point
   std::uint8_t* converged;  // (m)
   std::int64_t* pairs;      // (m) (trial point, data point) pairs evaluated
+  std::int64_t* finished;   // seeds done so far, counted while the call runs (a progress counter), or null
 };
 
 // Status after the start point was evaluated.

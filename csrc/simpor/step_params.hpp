@@ -43,4 +43,18 @@ inline StepParams make_step_params(const std::string& rule_name, long long max_i
   return {rule, step, tol, grow, int(max_iter)};
 }
 
+// Everything an ascent is told besides its data: the step rule's controls and
+// how exactly log f is evaluated (kde_tol, nats).
+struct AscentSpec {
+  StepParams step;
+  double kde_tol;
+};
+
+inline AscentSpec make_ascent_spec(const std::string& rule_name, long long max_iter, double step,
+                                   std::optional<double> tol, double grow, double kde_tol) {
+  if (!(std::isfinite(kde_tol) && kde_tol >= 0))
+    throw std::invalid_argument("kde_tol must be a finite number >= 0, got " + std::to_string(kde_tol));
+  return {make_step_params(rule_name, max_iter, step, tol, grow), kde_tol};
+}
+
 }  // namespace simpor

@@ -4,8 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import kernels
-from ._backends import cuda_available, device_info
-from ._core import __version__  # pyproject.toml's version, compiled in
+from ._backends import __version__, cuda_available, device_info
 
 __all__ = ["SIMPOR", "balance", "ActiveLearning", "kernels", "cuda_available", "device_info", "__version__"]
 

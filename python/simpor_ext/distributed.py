@@ -16,8 +16,8 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 import numpy as np
 
 from ._backends import cpu, cuda, get_backend
-from .kernels import AscentResult, ascend
-from .synthesis import Chunk
+from .kernels import AscentResult, AscentSpec, DataSets
+from .synthesis import Chunk, grow_chunk
 
 __all__ = ["CHUNK_ROWS", "RETRIES", "require_distributed", "resolve_client", "materialise", "ascend_chunk",
            "ClusterAscent"]
@@ -98,44 +98,44 @@ def materialise(data: Any, name: str) -> Any:
     return data.compute()
 
 
-def ascend_chunk(device: str, n_threads: Optional[int], centres: np.ndarray, radii: np.ndarray,
-                 directions: np.ndarray, numer: np.ndarray, denom: np.ndarray, bandwidth: float,
-                 controls: dict) -> tuple[AscentResult, str]:
-    """One task: Algorithm 1 for a chunk of seeds on the worker's own backend, and its name.
+def ascend_chunk(device: str, n_threads: Optional[int], centres: np.ndarray, candidates: np.ndarray,
+                 radii: np.ndarray, directions: np.ndarray, sets: DataSets,
+                 spec: AscentSpec) -> tuple[np.ndarray, AscentResult, str]:
+    """One task: a chunk of rows (:func:`simpor_ext.synthesis.grow_chunk`) on
+    the worker's own backend: (codes, AscentResult, the backend's name).
 
     The backend is resolved here, on the worker: ``"cuda"`` raises on a
     worker without a usable GPU, ``"auto"`` takes the worker's GPU when it
     has one (a backend holds an extension module and cannot travel).
     """
     backend = get_backend(device, n_threads)
-    return ascend(centres, radii, directions, numer, denom, bandwidth, device=backend, **controls), backend.name
+    return (*grow_chunk(sets, spec, backend, centres, candidates, radii, directions), backend.name)
 
 
 class ClusterAscent:
     """A ``run_chunks`` for :func:`simpor_ext.synthesis.grow` that runs each chunk as a task on ``client``.
 
-    ``ascent`` carries the kernel controls and the requested ``device`` name
-    (not a resolved backend); ``backends`` collects the names the workers used.
+    ``device`` is the requested device name (not a resolved backend);
+    ``backends`` collects the names the workers used.
     """
 
     def __init__(self, client: Any, n_threads: Optional[int]):
         self.client, self.n_threads = client, n_threads
         self.backends: set[str] = set()
 
-    def __call__(self, chunks: Iterable[Chunk], numer: np.ndarray, denom: np.ndarray, bandwidth: float,
-                 ascent: dict, progress: Callable[[int], Any]) -> Iterator[tuple[slice, AscentResult]]:
+    def __call__(self, chunks: Iterable[Chunk], sets: DataSets, spec: AscentSpec, device: str,
+                 progress: Callable[[int], Any]) -> Iterator[tuple[slice, np.ndarray, AscentResult]]:
         distributed = require_distributed()
-        controls = {k: v for k, v in ascent.items() if k != "device"}
         # The class and its contrast set go to every worker once, not with every task.
-        numer_f, denom_f = self.client.scatter([numer, denom], broadcast=True)
+        sets_f = self.client.scatter(sets, broadcast=True)
         slices, futures = [], []
         try:
-            for sl, centres, radii, directions in chunks:
+            for sl, centres, candidates, radii, directions in chunks:
                 slices.append(sl)
                 # pure=True: the key hashes the chunk's data, so a re-run is the same task.
                 futures.append(self.client.submit(
-                    ascend_chunk, ascent["device"], self.n_threads, centres, radii, directions, numer_f, denom_f,
-                    bandwidth, controls, pure=True, retries=RETRIES))
+                    ascend_chunk, device, self.n_threads, centres, candidates, radii, directions, sets_f, spec,
+                    pure=True, retries=RETRIES))
             rows = {f.key: sl.stop - sl.start for sl, f in zip(slices, futures)}
             with self.client.as_current():  # as_completed needs it when the client is not the default one
                 for done in distributed.as_completed(futures):
@@ -145,7 +145,7 @@ class ClusterAscent:
             results = self.client.gather(futures)
         finally:
             # Ctrl-C or an error: stop the rest of the class's tasks.
-            self.client.cancel(futures + [numer_f, denom_f])
-        for sl, (res, name) in zip(slices, results):
+            self.client.cancel(futures + [sets_f])
+        for sl, (codes, res, name) in zip(slices, results):
             self.backends.add(name)
-            yield sl, res
+            yield sl, codes, res

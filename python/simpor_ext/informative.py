@@ -17,7 +17,7 @@ import threading
 import warnings
 from dataclasses import dataclass, fields
 from numbers import Integral, Real
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional, Union
 
 import numpy as np
 from sklearn.base import clone
@@ -248,6 +248,7 @@ def find_informative(
     scorer: Any,
     rng: np.random.Generator,
     n_threads: Optional[int] = None,
+    progress: Callable[[int], Any] = lambda rounds: None,
 ) -> InformativeSet:
     """Run the active-learning loop and return S.
 
@@ -269,6 +270,8 @@ def find_informative(
         Draws the initial batch and the scorer's seed.
     n_threads : int, optional
         onnxruntime threads.
+    progress : callable
+        Called with 1 after each round that scored the pool.
     """
     n = codes.size
     learner = _Learner(scorer, settings, X_model, X_user, codes, rng, n_threads)
@@ -288,6 +291,7 @@ def find_informative(
         learner.train(labelled)
         ent = learner.entropy(pool)
         n_rounds += 1
+        progress(1)
         order = np.argsort(-ent, kind="stable")
         order = order[ent[order] >= settings.threshold]
         logger.info("active learning round %d: %d labelled, %d of %d pool samples with entropy >= %.3g",

@@ -5,22 +5,25 @@ the posteriors of class B and contrast set A under Gaussian KDEs sharing the
 bandwidth h (paper eq. 9-12): the priors and kernel normalisations cancel, so
 ``log f`` is exactly the log posterior ratio. (The ratio of the
 class-conditional densities differs from it by the constant log(N_A/N_B).)
+On mixed data (:class:`Categories`) each kernel term is also multiplied, per
+categorical column, by Aitchison and Aitken's kernel: ``exp(log_weight_j)``
+where the point's category differs from the candidate's, 1 where it is equal.
 All work runs in the native backends; this module checks what they cannot
 see (dtypes, finite points and seeds, unit directions) and dispatches; the
 shapes of the sets, the bandwidth and the step controls are checked natively.
 """
 from __future__ import annotations
 
-from typing import Optional, Union
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
-from . import _core
-from ._backends import KDE_TOL, AscentControls, AscentResult, NativeBackend, get_backend
+from ._backends import KDE_TOL, STEP_RULES, AscentResult, AscentSpec, DataSets, NativeBackend, get_backend, no_codes
 
-__all__ = ["AscentResult", "CONTRASTS", "KDE_TOL", "STEP_RULES", "log_ratio_grad", "ascend"]
+__all__ = ["AscentResult", "AscentSpec", "Categories", "CONTRASTS", "DataSets", "KDE_TOL", "STEP_RULES",
+           "log_ratio_grad", "ascend", "make_sets", "run_ascent"]
 
-STEP_RULES: tuple = _core.STEP_RULES  # named once, in csrc/simpor/ascent_step.hpp
 # Which rows form the contrast set A of a class: every other class, or the largest one.
 CONTRASTS = ("rest", "majority")
 
@@ -69,12 +72,67 @@ def _backend(device: Device, n_threads: Optional[int]) -> NativeBackend:
     return get_backend(device, _check_threads(n_threads))
 
 
+@dataclass(frozen=True)
+class Categories:
+    """Categorical columns of a posterior-ratio problem.
+
+    Attributes
+    ----------
+    numer, denom : array (n_B, k), (n_A, k) of int
+        Category codes of class B and of the contrast set A, one column per
+        categorical feature.
+    log_weight : array (k,) of float
+        Per column, the log kernel weight of a differing category relative to
+        an equal one, <= 0: ``log(lambda / ((c - 1) (1 - lambda)))`` for
+        Aitchison and Aitken's kernel over c categories with bandwidth lambda.
+    """
+
+    numer: Any
+    denom: Any
+    log_weight: Any
+
+
+def _codes(a, name: str, rows: int, k: int) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.shape != (rows, k) or (arr.size and arr.dtype.kind not in "iu"):
+        raise ValueError(f"{name} must be integer codes of shape ({rows}, {k}), got {arr.dtype} {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.int32)
+
+
+def make_sets(numer, denom, bandwidth: float, categories: Optional[Categories] = None, *,
+              dtype: Optional[type] = None) -> DataSets:
+    """Class B and contrast set A, checked and cast once for every call on them.
+
+    ``dtype``: the float dtype of the calls (default: float32 when both sets
+    are float32, else float64). The native code checks the shapes, the
+    bandwidth and that the data are finite.
+    """
+    numer, denom = _as_array(numer, "numer", 2), _as_array(denom, "denom", 2)
+    numer, denom = _cast(dtype or _dtype_of(numer, denom), numer, denom)
+    if categories is None:
+        return DataSets.numeric(numer, denom, float(bandwidth))
+    log_weight = np.ascontiguousarray(np.asarray(categories.log_weight, dtype=np.float64).ravel())
+    k = log_weight.size
+    return DataSets(numer, denom, float(bandwidth), _codes(categories.numer, "categories.numer", numer.shape[0], k),
+                    _codes(categories.denom, "categories.denom", denom.shape[0], k), log_weight)
+
+
+def _point_codes(codes, sets: DataSets, m: int, name: str) -> np.ndarray:
+    if codes is None:
+        if sets.n_categories:
+            raise ValueError(f"{name} needs its category codes (the data have {sets.n_categories} categorical columns)")
+        return no_codes(m)
+    return _codes(codes, name, m, sets.n_categories)
+
+
 def log_ratio_grad(
     points,
     numer,
     denom,
     bandwidth: float,
     *,
+    codes=None,
+    categories: Optional[Categories] = None,
     device: Device = "auto",
     n_threads: Optional[int] = None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -90,6 +148,10 @@ def log_ratio_grad(
         Contrast set A, the denominator.
     bandwidth : float
         Gaussian kernel bandwidth h > 0, in the units of the data.
+    codes : array (m, k) of int, optional
+        The points' categories, when the data have categorical columns.
+    categories : Categories, optional
+        The categorical columns of B and A and their kernel.
     device : {"auto", "cpu", "cuda"} or NativeBackend
         Backend; "auto" uses the GPU when one can be used.
     n_threads : int, optional
@@ -99,19 +161,22 @@ def log_ratio_grad(
     Returns
     -------
     log_ratio : ndarray (m,)
-        ``LSE_b(-|x-b|^2/2h^2) - LSE_a(-|x-a|^2/2h^2)``.
+        ``LSE_b(s_b) - LSE_a(s_a)``, ``s_c = -|x-c|^2/2h^2`` plus the
+        categorical log weights of the columns where x and c differ.
     grad : ndarray (m, d)
-        ``(mu_B(x) - mu_A(x)) / h^2``, mu_C the kernel-weighted mean of C.
+        ``(mu_B(x) - mu_A(x)) / h^2``, mu_C the kernel-weighted mean of C
+        (the gradient in the numeric coordinates).
 
     float32 inputs give float32 outputs (accumulated in float64); anything
     else is computed in float64.
     """
     points = _as_array(points, "points", 2)
-    numer, denom = _as_array(numer, "numer", 2), _as_array(denom, "denom", 2)
     _check_finite(points, "points")
     backend = _backend(device, n_threads)
-    points, numer, denom = _cast(_dtype_of(points, numer, denom), points, numer, denom)
-    return backend.log_ratio_grad(points, numer, denom, float(bandwidth))
+    sets = make_sets(numer, denom, bandwidth, categories, dtype=_dtype_of(points, _as_array(numer, "numer", 2),
+                                                                          _as_array(denom, "denom", 2)))
+    (points,) = _cast(sets.numer.dtype, points)
+    return backend.log_ratio_grad(sets, points, _point_codes(codes, sets, points.shape[0], "codes"))
 
 
 def _check_max_iter(max_iter: int) -> None:
@@ -152,6 +217,8 @@ def ascend(
     denom,
     bandwidth: float,
     *,
+    codes=None,
+    categories: Optional[Categories] = None,
     max_iter: int = 300,
     step: float = 0.1,
     tol: Optional[float] = None,
@@ -166,7 +233,8 @@ def ascend(
     Each seed starts at ``seed + radius * direction`` and rotates on its
     sphere towards the projection of ``grad log f`` on the tangent plane
     (paper Algorithm 1, lines 4-7); maximising log f maximises f. No
-    accepted trial lowers log f, whatever the rule.
+    accepted trial lowers log f, whatever the rule. A seed's categories
+    (``codes``) stay fixed: only its numeric coordinates move.
 
     Parameters
     ----------
@@ -177,8 +245,8 @@ def ascend(
     directions : array (m, d)
         Unit starting directions; draw them from your own RNG for
         reproducible results that do not depend on the backend.
-    numer, denom, bandwidth, device, n_threads
-        As in :func:`log_ratio_grad`.
+    numer, denom, bandwidth, codes, categories, device, n_threads
+        As in :func:`log_ratio_grad` (``codes``: the seeds' categories).
     max_iter : int
         Maximum trials per seed (each is one pass over the data).
     step : float
@@ -230,13 +298,23 @@ def ascend(
     -------
     AscentResult
     """
+    _check_max_iter(max_iter)
+    spec = AscentSpec(int(max_iter), float(step), None if tol is None else float(tol), float(grow), step_rule,
+                      _check_kde_tol(kde_tol))
+    seeds = _as_array(seeds, "seeds", 2)
+    sets = make_sets(numer, denom, bandwidth, categories,
+                     dtype=_dtype_of(seeds, _as_array(numer, "numer", 2), _as_array(denom, "denom", 2)))
+    return run_ascent(sets, seeds, codes, radii, directions, spec, _backend(device, n_threads))
+
+
+def run_ascent(sets: DataSets, seeds, codes, radii, directions, spec: AscentSpec, backend: NativeBackend,
+               progress: Callable[[int], Any] = lambda rows: None) -> AscentResult:
+    """:func:`ascend` on sets and a spec made once (:func:`make_sets`,
+    :class:`AscentSpec`): the sampler's path, one call per chunk of seeds;
+    ``progress`` is called with the seeds done as they finish."""
     seeds = _as_array(seeds, "seeds", 2)
     radii, directions = _as_array(radii, "radii", 1), _as_array(directions, "directions", 2)
-    numer, denom = _as_array(numer, "numer", 2), _as_array(denom, "denom", 2)
     _check_seeds(seeds, radii, directions)
-    _check_max_iter(max_iter)
-    backend = _backend(device, n_threads)
-    arrays = _cast(_dtype_of(seeds, numer, denom), seeds, radii, directions, numer, denom)
-    controls = AscentControls(int(max_iter), float(step), None if tol is None else float(tol), float(grow), step_rule,
-                              _check_kde_tol(kde_tol))
-    return backend.ascend(*arrays, float(bandwidth), controls)
+    seeds, radii, directions = _cast(sets.numer.dtype, seeds, radii, directions)
+    return backend.ascend(sets, seeds, _point_codes(codes, sets, seeds.shape[0], "codes"), radii, directions, spec,
+                          progress)

@@ -3,22 +3,30 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_sampling_strategy, check_target_type
+from sklearn.preprocessing import label_binarize
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_consistent_length
+from sklearn_compat.base import _fit_context
 from tqdm.auto import tqdm
 
-from ._backends import DEVICES, KDE_TOL, get_backend, n_threads_for
-from ._columns import frame_columns, with_synthetic_rows
+from ._backends import DEVICES, KDE_TOL, AscentSpec, get_backend, n_threads_for
+from ._containers import labels_like, labels_of
+from ._features import read_features
 from .bandwidth import BANDWIDTH_RULES, Standardizer, resolve_bandwidth
 from .informative import ActiveLearning, find_informative, resolve_settings
 from .kernels import CONTRASTS, STEP_RULES
 from .scoring import OnnxPath
 from .distributed import CHUNK_ROWS, ClusterAscent, materialise, resolve_client
-from .synthesis import ascend_locally, grow_class, neighbour_radii
+from .categories import CATEGORICAL_RULES, SMOOTHING_RULES, log_weights, one_hot, resolve_smoothing
+from .synthesis import Categorical, ascend_locally, grow_class, neighbour_radii
 
 __all__ = ["SIMPOR", "balance"]
 
@@ -226,6 +234,9 @@ class SIMPOR(BaseOverSampler):
         "random_state": ["random_state", np.random.Generator],
         "verbose": ["verbose"],
         "client": [None, StrOptions({"auto"}), HasMethods(["submit", "scatter", "gather"])],
+        "categorical_features": [StrOptions({"auto"}), None, "array-like"],
+        "categorical_bandwidth": [StrOptions(set(SMOOTHING_RULES)), Interval(Real, 0, 1, closed="right")],
+        "categorical_rule": [StrOptions(set(CATEGORICAL_RULES))],
     }
 
     def __init__(
@@ -247,6 +258,9 @@ class SIMPOR(BaseOverSampler):
         random_state=None,
         verbose=False,
         client=None,
+        categorical_features="auto",
+        categorical_bandwidth="scott",
+        categorical_rule="ratio",
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.k_neighbors = k_neighbors
@@ -264,6 +278,9 @@ class SIMPOR(BaseOverSampler):
         self.random_state = random_state
         self.verbose = verbose
         self.client = client
+        self.categorical_features = categorical_features
+        self.categorical_bandwidth = categorical_bandwidth
+        self.categorical_rule = categorical_rule
 
     def __sklearn_clone__(self):
         # A Client is a handle to a cluster, not data: a clone shares it (it cannot be deep-copied).
@@ -289,20 +306,29 @@ class SIMPOR(BaseOverSampler):
         tags.input_tags.sparse = False
         return tags
 
-    def _check_X_y(self, X, y, accept_sparse=None):
-        # scikit-learn's finiteness check sums X first: finite float32 near its limit
-        # overflows that sum (a RuntimeWarning) before the exact check passes it.
-        with np.errstate(over="ignore", invalid="ignore"):
-            return super()._check_X_y(X, y, accept_sparse=False)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, **params):
+        """Check the inputs and the sampling strategy; use :meth:`fit_resample` to resample.
 
+        Returns
+        -------
+        self : SIMPOR
+        """
+        features, labels = _read_inputs(materialise(X, "X"), materialise(y, "y"), self.categorical_features)
+        strategy = check_sampling_strategy(self.sampling_strategy, labels.values, self._sampling_type)
+        self._publish(dict(sampling_strategy_=strategy, **_feature_attributes(features)))
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_resample(self, X, y, **params):
         """Resample the dataset.
 
         Parameters
         ----------
         X : {array-like, dataframe} of shape (n_samples, n_features)
-            Numeric data; pandas DataFrames come back as DataFrames with the
-            same columns and dtypes.
+            Numeric data: a NumPy array (or list), or a pandas, polars or
+            pyarrow DataFrame/Table, which comes back as the same kind of
+            object with the same columns and dtypes.
         y : array-like of shape (n_samples,)
             Class labels: integers, strings, booleans, or floats that are
             whole numbers (scikit-learn's classification targets).
@@ -316,18 +342,23 @@ class SIMPOR(BaseOverSampler):
         Raises
         ------
         ValueError
-            Before any work, for non-numeric DataFrame columns (named),
-            NaN or infinite values, labels that are not classes, or bad
-            parameters.
+            Before any work, naming the column and first row of a missing,
+            infinite or non-numeric value, for labels that are not classes,
+            or bad parameters.
+        TypeError
+            Before any work, for sparse input and containers that cannot be
+            returned as the same kind.
         """
-        X, y = materialise(X, "X"), materialise(y, "y")
-        self._frame = frame_columns(X)
-        try:
-            X_res, y_res = super().fit_resample(X, y, **params)
-            # imbalanced-learn re-wraps the frame built in _fit_resample; return that one.
-            return (X_res if self._frame is None else self._frame.result), y_res
-        finally:
-            del self._frame
+        X_res, y_res, fitted = self._fit_resample(materialise(X, "X"), materialise(y, "y"))
+        self._publish(fitted)
+        return X_res, y_res
+
+    def _publish(self, fitted: dict) -> None:
+        # A fit works on locals only and sets its attributes here, all at
+        # once: concurrent fits of one instance never see each other's data.
+        with _PUBLISH:
+            for name, value in fitted.items():
+                setattr(self, name, value)
 
     def _validate_params(self):
         """scikit-learn's checks of ``_parameter_constraints``, then the rules
@@ -343,6 +374,9 @@ class SIMPOR(BaseOverSampler):
 
     # ------------------------------------------------------------------
     def _fit_resample(self, X, y):
+        """The whole fit on locals: ``(X_resampled, y_resampled, fitted attributes)``."""
+        features, labels = _read_inputs(X, y, self.categorical_features)
+        strategy = check_sampling_strategy(self.sampling_strategy, labels.values, self._sampling_type)
         settings = resolve_settings(self.informative)
         n_threads = n_threads_for(self.n_jobs)
         client = resolve_client(self.client)
@@ -353,76 +387,162 @@ class SIMPOR(BaseOverSampler):
         run_chunks = ascend_locally if client is None else ClusterAscent(client, n_threads)
         rng = _generator(self.random_state)
 
-        # One memory layout, so column sums (and so every later bit) do not depend on it.
-        X = np.ascontiguousarray(X)
-        n = X.shape[0]
-        labels, codes = np.unique(y, return_inverse=True)
-        counts = np.bincount(codes, minlength=labels.size)
-        std = Standardizer.fit(X)
-        Z = std.transform(X, np.float32 if X.dtype == np.float32 else np.float64)
-        self.center_, self.scale_ = std.center, std.scale
-        self.bandwidth_ = resolve_bandwidth(self.bandwidth, n, Z.shape[1])
-        logger.info("SIMPOR: %d rows, %d of %d features vary, bandwidth %.4g (standardised units)",
-                    n, Z.shape[1], X.shape[1], self.bandwidth_)
+        n, codes, counts = features.n_rows, labels.codes, labels.counts
+        X64, offsets = features.float64_relative()
+        std = Standardizer.fit(X64)
+        Z = std.transform(X64, np.float32 if features.numeric.dtype == np.float32 else np.float64)
+        bandwidth = resolve_bandwidth(self.bandwidth, n, Z.shape[1])
+        categorical = self._categorical(features, bandwidth)
+        logger.info("SIMPOR: %d rows, %d of %d numeric features vary, %d categorical, bandwidth %.4g "
+                    "(standardised units)", n, Z.shape[1], features.numeric.shape[1], features.codes.shape[1],
+                    bandwidth)
 
-        plan = [(int(np.searchsorted(labels, c)), int(m)) for c, m in self.sampling_strategy_.items() if m > 0]
+        plan = [(labels.code_of(c), int(m)) for c, m in strategy.items() if m > 0]
         # R (eq. 14) first: a k_neighbors error surfaces before the active learning runs.
-        radius = {code: self._radii(Z, codes, code) for code, _ in plan}
+        radius = {code: self._radii(Z, codes, code, labels.name(code)) for code, _ in plan}
         for code, n_new in plan:
-            if counts[code] > 1 and Z.shape[1] and not np.ptp(Z[codes == code], axis=0).any():
+            rows = np.hstack([Z[codes == code], features.codes[codes == code]])
+            if counts[code] > 1 and rows.shape[1] and not np.ptp(rows, axis=0).any():
                 logger.warning("class %s: its %d rows are identical, so its %d synthetic rows are exact "
-                               "copies of them", _label(labels[code]), counts[code], n_new)
-        if settings is None or Z.shape[1] == 0:
-            S, self.n_rounds_ = np.empty(0, dtype=np.int64), 0
-        else:
-            found = find_informative(Z, X, codes, labels.size, settings, self.scorer, rng, n_threads)
-            S, self.n_rounds_ = found.indices, found.n_rounds
-        self.informative_indices_ = S
-        in_S = np.zeros(n, dtype=bool)
-        in_S[S] = True
-
+                               "copies of them", labels.name(code), counts[code], n_new)
         total = sum(m for _, m in plan)
-        ascent = dict(max_iter=self.max_iter, step=float(self.step), tol=self.tol, step_rule=self.step_rule,
-                      kde_tol=float(self.kde_tol),
-                      device=backend or self.device)
-        chunk = backend.batch_size if backend is not None else CHUNK_ROWS[self.device]
-        parts = []
-        with tqdm(total=total, disable=not self.verbose, desc="SIMPOR", unit="sample") as bar:
-            for code, n_new in plan:
-                parts.append(grow_class(Z, codes, counts, code, n_new, radius[code], in_S, rng, self.contrast,
-                                        self.bandwidth_, dict(ascent=ascent, chunk=chunk, progress=bar.update,
-                                                              run_chunks=run_chunks)))
-        self.device_ = backend.name if backend is not None else ",".join(sorted(run_chunks.backends)) or self.device
+        with tqdm(total=0, disable=not self.verbose, desc="SIMPOR", unit="sample") as bar:
+            S, n_rounds = self._informative(Z, features, categorical, codes, labels, settings, rng, n_threads, bar)
+            in_S = np.zeros(n, dtype=bool)
+            in_S[S] = True
+            spec = AscentSpec(int(self.max_iter), float(self.step), None if self.tol is None else float(self.tol),
+                              step_rule=self.step_rule, kde_tol=float(self.kde_tol))
+            chunk = backend.batch_size if backend is not None else CHUNK_ROWS[self.device]
+            bar.reset(total=total)
+            bar.set_description("SIMPOR ascent")
+            how = dict(spec=spec, backend=backend or self.device, chunk=chunk, progress=bar.update,
+                       run_chunks=run_chunks)
+            parts = [grow_class(Z, codes, counts, code, n_new, radius[code], in_S, rng, self.contrast, bandwidth,
+                                how, label=labels.name(code), categorical=categorical, n_jobs=self.n_jobs)
+                     for code, n_new in plan]
+        device = backend.name if backend is not None else ",".join(sorted(run_chunks.backends)) or self.device
 
-        self._store(parts)
-        seeds = self.sample_origin_
-        rows = std.inverse(np.concatenate([p["points"] for p in parts]), X[seeds]) if parts \
-            else np.empty((0, X.shape[1]))
+        fitted = _ascent_attributes(parts)
+        seeds = fitted["sample_origin_"]
+        rows = std.inverse(np.concatenate([p["points"] for p in parts]), X64[seeds]) if parts \
+            else np.empty((0, X64.shape[1]))
         # Constant columns, and whole rows grown on a sphere of radius 0, are their
         # seed's values: copied in the caller's dtype, not round-tripped through float64.
-        copied = np.logical_or.outer(self.radii_ == 0, ~std.varying)
-        y_new = np.concatenate([np.full(p["seeds"].size, labels[p["code"]], dtype=y.dtype) for p in parts]) \
-            if parts else y[:0]
-        return with_synthetic_rows(X, rows, seeds, copied, getattr(self, "_frame", None)), np.concatenate([y, y_new])
+        copied = np.logical_or.outer(fitted["radii_"] == 0, ~std.varying)
+        if not np.isfinite(rows[~copied]).all():  # never hand back inf or NaN, whatever went wrong upstream
+            bad = np.flatnonzero(~(np.isfinite(rows) | copied).all(axis=0))
+            raise RuntimeError(f"SIMPOR computed non-finite synthetic values in feature column(s) {bad.tolist()}; "
+                               "this is a bug: please report it with the data's shape and value ranges")
+        new_codes = np.concatenate([p["codes"] for p in parts]) if parts else features.codes[:0]
+        X_res = features.with_rows(rows, offsets, copied, seeds, new_codes)
+        y_res = labels.resampled(np.concatenate([np.full(p["seeds"].size, p["code"]) for p in parts])
+                                 if parts else np.empty(0, dtype=np.int64))
+        fitted.update(sampling_strategy_=strategy, bandwidth_=bandwidth, categorical_features_=features.categorical_columns,
+                      category_log_weight_=categorical.log_weight, informative_indices_=S,
+                      n_rounds_=n_rounds, center_=std.center, scale_=std.scale, device_=device,
+                      **_feature_attributes(features))
+        return X_res, y_res, fitted
 
-    def _radii(self, Z, codes, code) -> np.ndarray:
+    def _informative(self, Z, features, categorical, codes, labels, settings, rng, n_threads,
+                     bar) -> tuple[np.ndarray, int]:
+        """S and the active-learning rounds that ran (paper Alg. 2 l. 1-2), advancing ``bar`` per round.
+
+        The default MLP sees the standardised numeric columns and the
+        categorical ones one-hot encoded; a user scorer sees the numeric
+        columns in the caller's units, then the categorical ones as codes.
+        """
+        X_model = np.hstack([Z, one_hot(categorical.codes, categorical.n_levels, np.ones(categorical.n_levels.size),
+                                        Z.dtype.type)])
+        if settings is None or X_model.shape[1] == 0:
+            return np.empty(0, dtype=np.int64), 0
+        X_user = np.hstack([features.numeric, features.codes]) if features.codes.shape[1] else features.numeric
+        bar.reset(total=settings.max_rounds)
+        bar.set_description("SIMPOR active learning")
+        found = find_informative(X_model, X_user, codes, labels.n_classes, settings, self.scorer, rng, n_threads,
+                                 progress=bar.update)
+        return found.indices, found.n_rounds
+
+    def _categorical(self, features, bandwidth: float) -> Categorical:
+        n_levels = np.array([lv.size for lv in features.levels], dtype=np.int64)
+        smoothing = resolve_smoothing(self.categorical_bandwidth, bandwidth)
+        k = self.k_neighbors if isinstance(self.k_neighbors, Integral) else self.k_neighbors.n_neighbors - 1
+        return Categorical(features.codes, n_levels, log_weights(n_levels, smoothing), self.categorical_rule, int(k))
+
+    def _radii(self, Z, codes, code, label: str) -> np.ndarray:
         members = codes == code
         if Z.shape[1] == 0:  # no feature varies: every sphere is a point
             return np.zeros(np.count_nonzero(members))
-        return neighbour_radii(Z[members], Z, self.k_neighbors, self.n_jobs)
+        return neighbour_radii(Z[members], Z, self.k_neighbors, self.n_jobs, label=label)
 
-    def _store(self, parts: list) -> None:
-        def cat(key, dtype):
-            return np.concatenate([p[key] for p in parts]).astype(dtype) if parts else np.empty(0, dtype)
 
-        self.sample_origin_ = cat("seeds", np.int64)
-        self.radii_ = cat("radii", np.float64)
-        self.log_ratio_ = cat("log_ratio", np.float64)
-        self.n_iter_ = cat("n_iter", np.int32)
-        self.converged_ = cat("converged", bool)
-        self.converged_fraction_ = float(self.converged_.mean()) if self.converged_.size else 1.0
-        dense = sum(int(p["dense_pairs"].sum()) for p in parts)
-        self.pair_fraction_ = sum(int(p["pairs"].sum()) for p in parts) / dense if dense else 1.0
+# Fitted attributes are set under this lock, all of one fit at once (SIMPOR._publish).
+_PUBLISH = threading.Lock()
+
+
+class _Labels:
+    """The labels of one fit: classes, codes, counts, and the container to return them in."""
+
+    def __init__(self, y, values: np.ndarray, binarized: bool):
+        self.original, self.values, self.binarized = y, values, binarized
+        self.classes, self.codes = np.unique(values, return_inverse=True)
+        self.counts = np.bincount(self.codes, minlength=self.classes.size)
+
+    @property
+    def n_classes(self) -> int:
+        return self.classes.size
+
+    def code_of(self, label) -> int:
+        return int(np.searchsorted(self.classes, label))
+
+    def name(self, code: int) -> str:
+        return _label(self.classes[code])
+
+    def resampled(self, new_codes: np.ndarray):
+        values = np.concatenate([self.values, self.classes[new_codes].astype(self.values.dtype)])
+        if self.binarized:
+            return label_binarize(values, classes=self.classes)
+        return labels_like(self.original, values)
+
+
+def _read_inputs(X, y, categorical_features) -> tuple:
+    if y is None:
+        raise ValueError("SIMPOR requires y to be passed, but the target y is None")
+    features = read_features(X, categorical_features)
+    values = labels_of(y)
+    _refuse_missing_labels(values)
+    check_classification_targets(values)
+    values, binarized = check_target_type(values, indicate_one_vs_all=True)
+    check_consistent_length(np.empty(features.n_rows), values)
+    return features, _Labels(y, values, binarized)
+
+
+def _refuse_missing_labels(values: np.ndarray) -> None:
+    if values.dtype.kind in "OfU" and values.ndim == 1:
+        import pandas as pd
+
+        missing = np.asarray(pd.isna(values), dtype=bool)
+        if missing.any():
+            raise ValueError(f"y has a missing label at row {int(np.argmax(missing))} ({int(missing.sum())} in "
+                             "all): drop those rows or give them a class")
+
+
+def _feature_attributes(features) -> dict:
+    attributes = dict(n_features_in_=features.n_features)
+    if features.feature_names is not None:
+        attributes["feature_names_in_"] = features.feature_names
+    return attributes
+
+
+def _ascent_attributes(parts: list) -> dict:
+    def cat(key, dtype):
+        return np.concatenate([p[key] for p in parts]).astype(dtype) if parts else np.empty(0, dtype)
+
+    converged = cat("converged", bool)
+    dense = sum(int(p["dense_pairs"].sum()) for p in parts)
+    return dict(sample_origin_=cat("seeds", np.int64), radii_=cat("radii", np.float64),
+                log_ratio_=cat("log_ratio", np.float64), n_iter_=cat("n_iter", np.int32), converged_=converged,
+                converged_fraction_=float(converged.mean()) if converged.size else 1.0,
+                pair_fraction_=sum(int(p["pairs"].sum()) for p in parts) / dense if dense else 1.0)
 
 
 def balance(X, y, **params):

@@ -15,10 +15,12 @@ from typing import Any, Optional
 from joblib import cpu_count, effective_n_jobs
 
 from . import cpu, cuda
-from .native import KDE_TOL, AscentControls, AscentResult, NativeBackend
+from .cpu import PIECE_WINDOW, STEP_RULES, __version__
+from .native import KDE_TOL, AscentResult, AscentSpec, DataSets, NativeBackend, no_codes
 
 __all__ = ["DEVICES", "FALLBACK_WARNING", "n_threads_for", "get_backend", "device_info", "cuda_available",
-           "KDE_TOL", "AscentControls", "AscentResult", "NativeBackend"]
+           "KDE_TOL", "AscentSpec", "AscentResult", "DataSets", "NativeBackend", "no_codes", "STEP_RULES",
+           "PIECE_WINDOW", "__version__"]
 
 DEVICES = ("auto", "cpu", "cuda")
 FALLBACK_WARNING = "simpor_ext: no usable GPU, running on the CPU (simpor_ext.device_info() says why)"

@@ -6,6 +6,11 @@ from typing import Any, Optional
 from .. import _core
 from .native import NativeBackend
 
+# What the rest of the package reads from the native core, exported here: only _backends imports it.
+__version__: str = _core.__version__  # pyproject.toml's version, compiled in
+STEP_RULES: tuple = _core.STEP_RULES  # named once, in csrc/simpor/ascent_step.hpp
+PIECE_WINDOW: int = _core.PIECE_WINDOW  # seeds whose local pieces form together (csrc/cpu/pieces.hpp)
+
 # Seeds per ascent call: progress and Ctrl-C granularity; the output does not depend on it.
 _BATCH = 1024
 

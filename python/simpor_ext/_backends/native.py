@@ -4,9 +4,10 @@ Both modules expose the same functions with the same arguments
 (``log_ratio_grad_{f32,f64}``, ``ascend_{f32,f64}``; bindings in
 ``csrc/bindings``), so one class serves every backend: it picks the
 function for the dtype and passes the thread count (unused on the GPU).
-The arrays reaching it are already checked and cast by
-:mod:`simpor_ext.kernels`; the native code checks the rest (bandwidth,
-finiteness of the data, device limits).
+Every call takes the problem as one :class:`DataSets` and an ascent as one
+:class:`AscentSpec`, the structures the native code reads (and checks:
+shapes, bandwidth, finiteness of the data, device limits). The arrays
+reaching it are already checked and cast by :mod:`simpor_ext.kernels`.
 """
 from __future__ import annotations
 
@@ -24,8 +25,50 @@ KDE_TOL = 1e-3
 
 
 @dataclass(frozen=True)
-class AscentControls:
-    """Step rule and evaluation tolerance of Algorithm 1 (see :func:`simpor_ext.kernels.ascend`)."""
+class DataSets:
+    """The two classes of a posterior ratio (``csrc/simpor/data_sets.hpp``).
+
+    Attributes
+    ----------
+    numer, denom : ndarray (n_B, d), (n_A, d)
+        Class B and contrast set A, numeric coordinates, one float dtype, C-contiguous.
+    bandwidth : float
+        h of the Gaussian kernel on the numeric coordinates.
+    numer_codes, denom_codes : ndarray (n_B, k), (n_A, k) int32
+        Their categorical columns as codes (k may be 0).
+    log_weight : ndarray (k,) float64
+        Per categorical column, the log kernel weight of a differing
+        category relative to an equal one (<= 0).
+    """
+
+    numer: np.ndarray
+    denom: np.ndarray
+    bandwidth: float
+    numer_codes: np.ndarray
+    denom_codes: np.ndarray
+    log_weight: np.ndarray
+
+    @classmethod
+    def numeric(cls, numer: np.ndarray, denom: np.ndarray, bandwidth: float) -> "DataSets":
+        """Sets without categorical columns."""
+        return cls(numer, denom, float(bandwidth), no_codes(numer.shape[0]), no_codes(denom.shape[0]),
+                   np.empty(0, dtype=np.float64))
+
+    @property
+    def n_categories(self) -> int:
+        return self.log_weight.size
+
+
+def no_codes(n: int) -> np.ndarray:
+    """The codes of n rows without categorical columns."""
+    return np.empty((n, 0), dtype=np.int32)
+
+
+@dataclass(frozen=True)
+class AscentSpec:
+    """Step rule and evaluation tolerance of Algorithm 1 (see
+    :func:`simpor_ext.kernels.ascend`), checked when made, by the native
+    code that runs it (``csrc/simpor/step_params.hpp``)."""
 
     max_iter: int = 300
     step: float = 0.1
@@ -33,6 +76,11 @@ class AscentControls:
     grow: float = 2.0
     step_rule: str = "auto"
     kde_tol: float = KDE_TOL
+
+    def __post_init__(self) -> None:
+        from .. import _core
+
+        _core.check_ascent_spec(self)
 
 
 @dataclass(frozen=True)
@@ -65,11 +113,12 @@ def _suffix(dtype: np.dtype) -> str:
     return "f32" if dtype == np.float32 else "f64"
 
 
-def _interruptible(module: ModuleType, fn: Callable, *args: Any) -> Any:
+def _interruptible(module: ModuleType, fn: Callable, *args: Any, poll: Callable[[], Any] = lambda: None) -> Any:
     """``fn(*args)`` on a helper thread, so that Ctrl-C reaches Python at once
     (a native call holds the main thread for as long as it runs); on Ctrl-C
     the call is cancelled (it ends within one pass over the data) and
-    KeyboardInterrupt propagates."""
+    KeyboardInterrupt propagates. ``poll`` runs every 0.1 s meanwhile, and
+    once at the end."""
     outcome: list = []
 
     def call() -> None:
@@ -83,6 +132,7 @@ def _interruptible(module: ModuleType, fn: Callable, *args: Any) -> Any:
     try:
         while worker.is_alive():
             worker.join(0.1)
+            poll()
     except KeyboardInterrupt:
         # A join cut short by Ctrl-C can leave the thread's lock in a state where
         # is_alive() stays True, so from here on only `outcome` is watched. The
@@ -110,17 +160,28 @@ class NativeBackend:
     def __repr__(self) -> str:
         return f"NativeBackend({self.description})"
 
-    def log_ratio_grad(self, points: np.ndarray, numer: np.ndarray, denom: np.ndarray,
-                       bandwidth: float) -> tuple[np.ndarray, np.ndarray]:
-        """``log f`` and its gradient at ``points`` (arrays of one float dtype, C-contiguous)."""
+    def log_ratio_grad(self, sets: DataSets, points: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``log f`` and its gradient at ``points`` with category ``codes``
+        (floats of the sets' dtype and int32, C-contiguous)."""
         fn = getattr(self._module, "log_ratio_grad_" + _suffix(points.dtype))
-        return _interruptible(self._module, fn, points, numer, denom, bandwidth, self._threads)
+        return _interruptible(self._module, fn, sets, points, codes, self._threads)
 
-    def ascend(self, seeds: np.ndarray, radii: np.ndarray, directions: np.ndarray, numer: np.ndarray,
-               denom: np.ndarray, bandwidth: float, controls: AscentControls) -> AscentResult:
-        """Algorithm 1 for every seed (arrays of one float dtype, C-contiguous)."""
+    def ascend(self, sets: DataSets, seeds: np.ndarray, codes: np.ndarray, radii: np.ndarray,
+               directions: np.ndarray, spec: AscentSpec,
+               progress: Callable[[int], Any] = lambda rows: None) -> AscentResult:
+        """Algorithm 1 for every seed (floats of the sets' dtype, int32 codes,
+        C-contiguous); ``progress`` is called with the number of seeds done
+        since its last call, while the ascent runs."""
         fn = getattr(self._module, "ascend_" + _suffix(seeds.dtype))
-        c = controls
-        out = _interruptible(self._module, fn, seeds, radii, directions, numer, denom, bandwidth, int(c.max_iter),
-                             float(c.step), c.tol, float(c.grow), c.step_rule, float(c.kde_tol), self._threads)
+        finished, reported = np.zeros(1, dtype=np.int64), [0]
+
+        def poll() -> None:
+            done = int(finished[0])
+            if done > reported[0]:
+                progress(done - reported[0])
+                reported[0] = done
+
+        out = _interruptible(self._module, fn, sets, seeds, codes, radii, directions, spec, self._threads, finished,
+                             poll=poll)
+        poll()
         return AscentResult(*out)
