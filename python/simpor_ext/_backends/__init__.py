@@ -8,8 +8,9 @@ fails for lack of a GPU, a driver or the ``_cuda`` extension.
 """
 from __future__ import annotations
 
-import sys
-import warnings
+import logging
+import os
+import threading
 from typing import Any, Optional
 
 from joblib import cpu_count, effective_n_jobs
@@ -17,13 +18,18 @@ from joblib import cpu_count, effective_n_jobs
 from . import cpu, cuda
 from .native import KDE_TOL, AscentControls, AscentResult, NativeBackend
 
-__all__ = ["DEVICES", "FALLBACK_WARNING", "n_threads_for", "get_backend", "device_info", "cuda_available",
+__all__ = ["DEVICES", "FALLBACK_NOTICE", "n_threads_for", "get_backend", "device_info", "cuda_available",
            "KDE_TOL", "AscentControls", "AscentResult", "NativeBackend"]
 
 DEVICES = ("auto", "cpu", "cuda")
-FALLBACK_WARNING = "simpor_ext: no usable GPU, running on the CPU (simpor_ext.device_info() says why)"
+# A log record, not a warning: nothing for the caller to fix, and in joblib or
+# dask workers a warning has no caller's line to point at.
+FALLBACK_NOTICE = "simpor_ext: no usable GPU, running on the CPU (simpor_ext.device_info() says why)"
 
-_warned_fallback = False
+logger = logging.getLogger(__name__)
+
+_noted: set[str] = set()  # the notices logged in this process
+_noted_lock = threading.Lock()
 
 
 def cuda_available() -> bool:
@@ -61,9 +67,9 @@ def get_backend(device: str = "auto", n_threads: Optional[int] = None, *,
     """The backend that runs ``device`` (``"auto" | "cpu" | "cuda"``).
 
     ``"cuda"`` without a usable GPU raises ``RuntimeError`` naming the reason;
-    ``"auto"`` falls back to the CPU, with one short ``UserWarning`` per
-    process when ``warn_fallback`` is set. ``n_threads`` (None: all cores)
-    sets the CPU threads; the results never depend on it.
+    ``"auto"`` falls back to the CPU, with one WARNING record per process on
+    the ``simpor_ext`` logger when ``warn_fallback`` is set. ``n_threads``
+    (None: all cores) sets the CPU threads; the results never depend on it.
     """
     if device not in DEVICES:
         raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
@@ -74,24 +80,23 @@ def get_backend(device: str = "auto", n_threads: Optional[int] = None, *,
         if device == "cuda":
             raise RuntimeError(f"device='cuda' requested but no GPU can be used: {reason}")
         if warn_fallback:
-            _warn_fallback_once()
+            _note_once(FALLBACK_NOTICE)
     return cpu.backend(n_threads)
 
 
-# Frames of these packages are skipped, so a warning names the user's line.
-_LIBRARIES = ("simpor_ext", "imblearn", "sklearn", "sklearn_compat")
+def _new_lock_in_child() -> None:
+    global _noted_lock
+    _noted_lock = threading.Lock()  # a fork must not leave it held by a thread the child lacks
 
 
-def _caller_stacklevel() -> int:
-    """warnings.warn's stacklevel of the first frame outside this package and its hosts."""
-    frame, level = sys._getframe(1), 1
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
-        frame, level = frame.f_back, level + 1
-    return level
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
-def _warn_fallback_once() -> None:
-    global _warned_fallback
-    if not _warned_fallback:
-        _warned_fallback = True
-        warnings.warn(FALLBACK_WARNING, UserWarning, stacklevel=_caller_stacklevel())
+def _note_once(message: str) -> None:
+    """Log ``message`` as a WARNING, the first time in this process only."""
+    with _noted_lock:
+        if message in _noted:
+            return
+        _noted.add(message)
+    logger.warning(message)
