@@ -33,7 +33,8 @@ _noted_lock = threading.Lock()
 
 
 def cuda_available() -> bool:
-    """True when the ``_cuda`` extension is built and a usable GPU is visible."""
+    """True when the ``_cuda`` extension is built, a GPU is visible and its
+    results passed the self-check (run here on the first call in a process)."""
     return cuda.unavailable_reason() is None
 
 
@@ -45,8 +46,9 @@ def device_info() -> dict[str, Any]:
     dict
         ``cpu``: the CPU build (OpenMP, threads, SIMD level); ``cuda_built``:
         whether the ``_cuda`` extension exists; ``cuda_available``: whether it
-        can run now; ``cuda_reason``: why not (None when it can);
-        ``cuda_devices``: names of the visible GPUs.
+        can run now; ``cuda_reason``: why not (None when it can), e.g. no
+        driver, or a self-check whose results differed from the CPU's by
+        more than its tolerance; ``cuda_devices``: names of the visible GPUs.
     """
     reason = cuda.unavailable_reason()
     return {"cpu": cpu.build_info(), "cuda_built": cuda.built(), "cuda_available": reason is None,
@@ -68,18 +70,23 @@ def get_backend(device: str = "auto", n_threads: Optional[int] = None, *,
 
     ``"cuda"`` without a usable GPU raises ``RuntimeError`` naming the reason;
     ``"auto"`` falls back to the CPU, with one WARNING record per process on
-    the ``simpor_ext`` logger when ``warn_fallback`` is set. ``n_threads``
-    (None: all cores) sets the CPU threads; the results never depend on it.
+    the ``simpor_ext`` logger when ``warn_fallback`` is set. A GPU that fails
+    the self-check (:mod:`.self_check`, run on its first use in a process)
+    is not usable; ``"auto"`` then always logs the mismatch, once per
+    process. ``n_threads`` (None: all cores) sets the CPU threads; the results
+    never depend on it.
     """
     if device not in DEVICES:
         raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
     if device != "cpu":
-        reason = cuda.unavailable_reason()
+        reason, failed_self_check = cuda.availability()
         if reason is None:
             return cuda.backend(n_threads)
         if device == "cuda":
             raise RuntimeError(f"device='cuda' requested but no GPU can be used: {reason}")
-        if warn_fallback:
+        if failed_self_check:  # a GPU is there and gives wrong results: say so even unasked
+            _note_once(f"simpor_ext: running on the CPU: {reason}")
+        elif warn_fallback:
             _note_once(FALLBACK_NOTICE)
     return cpu.backend(n_threads)
 
