@@ -8,7 +8,7 @@
 # PYTHONPATH), runs tests/test_cuda.py and tests/test_kernels.py, runs
 # bench/kernels.py --device cuda (the issue's targets), times the kernels
 # (the thread kernel at every width, float64, the warp kernel, an ascent,
-# whole calls at m = 1 to 131,072), then runs
+# whole calls at m = 1 to 131,072, the backend's self-check), then runs
 # compute-sanitizer memcheck and racecheck on small cases. A failing step is
 # recorded and the next one runs. Every step stops by a shared deadline
 # (GPU_CHECK_BUDGET_S, default 570 s), so the script ends in time and always
@@ -180,6 +180,28 @@ def ascent_case(name, n, d, m, dtype, max_iter):
     out["cases"].append(row)
 
 
+def self_check_case(repeat=3):
+    """The CUDA backend's self-check (_backends/self_check.py), run again on a warm context."""
+    from simpor_ext._backends import self_check
+
+    row = dict(name="self-check")
+    try:
+        times = []
+        for _ in range(repeat):
+            self_check._reset()
+            t = time.perf_counter()
+            failure = self_check.failure(cu)
+            times.append(time.perf_counter() - t)
+        row["seconds"] = min(times)
+        if failure:
+            row["error"] = failure
+    except Exception as exc:
+        row["error"] = f"{type(exc).__name__}: {exc}"
+    print(json.dumps(row), flush=True)
+    out["cases"].append(row)
+
+
+self_check_case()
 N = 284_807
 case("f32 d30 thread w32", N, 30, 32_768, np.float32)
 case("f32 d30 m=1", N, 30, 1, np.float32)

@@ -397,6 +397,25 @@ def test_cuda_without_gpu(tmp_path, csv_file):
     assert folder_state(tmp_path) == state
 
 
+@pytest.mark.parametrize("failed_self_check", [False, True], ids=["no GPU", "self-check failed"])
+def test_auto_device_notice(tmp_path, csv_file, capsys, monkeypatch, failed_self_check):
+    """The summary names the device that ran, so the library's no-GPU notice
+    is not printed; a GPU that failed its self-check is, as one line."""
+    from simpor_ext import _backends
+    from simpor_ext._backends import cuda as cuda_backend
+
+    reason = ("the GPU self-check failed: its log f differs from the CPU core's by a relative L2 error of 0.01"
+              if failed_self_check else "no CUDA device: cudaGetDeviceCount returned cudaErrorNoDevice (100)")
+    monkeypatch.setattr(cuda_backend, "availability", lambda: (reason, failed_self_check))
+    monkeypatch.setattr(_backends, "_noted", set())  # as in a fresh process
+    code, out, err = run_main("balance", csv_file, "-o", "out.csv", "--target", "label", "--no-informative",
+                              "--max-iter", "3", cwd=tmp_path, capsys=capsys)
+    assert code == 0, err
+    assert "cpu" in out or "cpu" in err
+    notices = [line for line in err.splitlines() if "running on the CPU" in line]
+    assert notices == ([f"simpor-ext: warning: simpor_ext: running on the CPU: {reason}"] if failed_self_check else [])
+
+
 BAD_OPTIONS = [
     (["-o", "out.xlsx"], ".xlsx"),
     (["--k-neighbors", "0"], "--k-neighbors"),

@@ -17,7 +17,10 @@ on their spheres.
 """
 from __future__ import annotations
 
+import logging
 import re
+import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -25,8 +28,9 @@ import pytest
 import reference as ref
 from problems import ascent_problem, make_problem
 import simpor_ext
-from simpor_ext import _core, kernels
+from simpor_ext import _backends, _core, kernels
 from simpor_ext._backends import cuda as cuda_backend
+from simpor_ext._backends import self_check
 
 TOL = {np.float64: 1e-10, np.float32: 1e-4}
 CUDA = cuda_backend.module()  # the extension module, or None when built without CUDA
@@ -103,7 +107,8 @@ def test_modules_share_the_kernel_signatures(module):
     for name in ("log_ratio_grad_f32", "log_ratio_grad_f64", "ascend_f32", "ascend_f64"):
         signature = getattr(module, name).__doc__.splitlines()[0]
         assert signature == getattr(_core, name).__doc__.splitlines()[0]
-        assert re.search(r"\(points: .*, n_threads: [^,]* = 0\) -> tuple$|\(seeds: .*, n_threads: [^,]* = 0\) -> tuple$",
+        assert re.search(r"\(sets: object, points: .*, codes: .*, n_threads: [^,]* = 0\) -> tuple$|"
+                         r"\(sets: object, seeds: .*, codes: .*, spec: object, n_threads: [^,]* = 0, finished: .*\) -> tuple$",
                          signature), signature
 
 
@@ -140,6 +145,192 @@ def test_cuda_module_checks_its_feature_limit():
 def test_module_raises_runtime_error_without_gpu():
     with pytest.raises(RuntimeError, match="no GPU can be used"):
         CUDA.log_ratio_grad_f64(np.ones((2, 3)), np.ones((4, 3)), np.zeros((5, 3)), 1.0)
+
+
+# ---- the self-check (issue 5) ------------------------------------------------------
+# Until a GPU run verifies the kernels, a GPU is used only after its log f and
+# gradient on a built-in problem match the CPU core's (_backends/self_check.py).
+# FakeGpu runs that logic without a GPU; the emulator runs it on the real kernels.
+
+
+class FakeGpu:
+    """The CPU core posing as a visible GPU; ``fault(suffix, log_ratio, grad)``
+    changes what its ``log_ratio_grad_*`` return. ``calls`` lists the dtypes asked."""
+
+    def __init__(self, fault=None):
+        self.fault, self.calls = fault, []
+
+    def probe(self):
+        return True, "", ["fake GPU"]
+
+    def __getattr__(self, name):  # ascend_*, _cancel, build_info
+        return getattr(_core, name)
+
+    def log_ratio_grad_f64(self, *args):
+        return self._call("f64", *args)
+
+    def log_ratio_grad_f32(self, *args):
+        return self._call("f32", *args)
+
+    def _call(self, suffix, *args):
+        self.calls.append(suffix)
+        lr, g = getattr(_core, "log_ratio_grad_" + suffix)(*args)
+        return self.fault(suffix, lr, g) if self.fault else (lr, g)
+
+
+@pytest.fixture
+def fresh_check(monkeypatch):
+    """This process as if nothing had used the GPU yet: the self-check not run,
+    no notice logged (both restored afterwards, so later tests see the real outcome)."""
+    monkeypatch.setattr(self_check, "_outcome", None)
+    monkeypatch.setattr(_backends, "_noted", set(), raising=False)
+
+
+def scaled(which, suffix, factor):
+    """A fault: ``which`` ("log f" or "grad") of the ``suffix`` kernel multiplied by ``factor``."""
+    def fault(s, lr, g):
+        if s == suffix:
+            lr, g = (lr * lr.dtype.type(factor), g) if which == "log f" else (lr, g * g.dtype.type(factor))
+        return lr, g
+    return fault
+
+
+def notices(caplog):
+    return [r for r in caplog.records if "running on the CPU" in r.getMessage()]
+
+
+def test_self_check_problem_spans_chunks_and_both_kernel_families():
+    # csrc/cuda/kernels.hpp: choose_layout and kChunk; 128 candidates per thread block, 4 per warp block.
+    for dtype in (np.float64, np.float32):
+        thread_max = 64 if dtype == np.float32 else 32
+        thread = [m for m, _, _, d in self_check.PROBLEMS if d + 1 <= thread_max]
+        warp = [m for m, _, _, d in self_check.PROBLEMS if d + 1 > thread_max]
+        assert thread and warp and max(thread) > 128 and max(warp) > 4
+    for _, n_numer, n_denom, _ in self_check.PROBLEMS:
+        assert all(n > 64 and n % 64 for n in (n_numer, n_denom))  # several chunks, the last one partial
+    assert self_check.TOLERANCES == {np.float64: 1e-9, np.float32: 1e-3}
+
+
+def test_self_check_runs_once_and_passes_correct_kernels(monkeypatch, fresh_check, caplog):
+    gpu = FakeGpu()
+    monkeypatch.setattr(cuda_backend, "_module", gpu)
+    with caplog.at_level(logging.WARNING, logger="simpor_ext"):
+        assert simpor_ext.cuda_available()
+        assert _backends.get_backend("auto").name == "cuda" and _backends.get_backend("cuda").name == "cuda"
+        info = simpor_ext.device_info()
+    assert info["cuda_available"] and info["cuda_reason"] is None
+    assert gpu.calls == ["f64", "f32"] * len(self_check.PROBLEMS)  # once, for every use above
+    assert not caplog.records
+
+
+@pytest.mark.parametrize("suffix,which,factor", [
+    ("f32", "log f", 1 + 1e-2), ("f32", "grad", 1 + 1e-2), ("f64", "log f", 1 + 1e-7), ("f64", "grad", 1 - 1e-7),
+])
+def test_self_check_mismatch_auto_runs_on_the_cpu_and_cuda_raises(monkeypatch, fresh_check, caplog, suffix, which,
+                                                                  factor):
+    monkeypatch.setattr(cuda_backend, "_module", FakeGpu(scaled(which, suffix, factor)))
+    dtype = "float32" if suffix == "f32" else "float64"
+    tol = "0.001" if suffix == "f32" else "1e-09"
+    what = "log f" if which == "log f" else "grad log f"
+    mismatch = (rf"the GPU self-check failed: its {what} differs from the CPU core's by a relative L2 error of "
+                rf"{abs(factor - 1):.2g} \(tolerance {tol}; {dtype}, \d+ points")
+    rng = np.random.default_rng(16)
+    points, numer, denom = make_problem(rng, 20, 50, 70, 3)
+    with caplog.at_level(logging.WARNING, logger="simpor_ext"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # a log record, not a warning
+        auto = [kernels.log_ratio_grad(points, numer, denom, 0.8, device="auto") for _ in range(2)]
+        assert _backends.get_backend("auto", warn_fallback=True).name == "cpu"
+    cpu = kernels.log_ratio_grad(points, numer, denom, 0.8, device="cpu")
+    assert all(a.tobytes() == c.tobytes() for run in auto for a, c in zip(run, cpu))
+    (record,) = notices(caplog)  # once per process, even where no fallback notice was asked for
+    assert record.levelno == logging.WARNING and record.name.startswith("simpor_ext")
+    assert re.search("running on the CPU: " + mismatch, record.getMessage()), record.getMessage()
+    with pytest.raises(RuntimeError, match="device='cuda' requested but no GPU can be used: " + mismatch):
+        kernels.log_ratio_grad(points, numer, denom, 0.8, device="cuda")
+    info = simpor_ext.device_info()
+    assert not simpor_ext.cuda_available() and not info["cuda_available"] and info["cuda_devices"] == ["fake GPU"]
+    assert re.match(mismatch, info["cuda_reason"]), info["cuda_reason"]
+
+
+@pytest.mark.parametrize("suffix,factor", [("f32", 1 + 1e-4), ("f64", 1 + 1e-10)])
+def test_self_check_passes_within_its_tolerance(monkeypatch, fresh_check, suffix, factor):
+    monkeypatch.setattr(cuda_backend, "_module", FakeGpu(scaled("grad", suffix, factor)))
+    assert simpor_ext.cuda_available()
+
+
+def test_self_check_counts_a_gpu_error_as_a_failure(monkeypatch, fresh_check):
+    def fault(suffix, lr, g):
+        raise RuntimeError("CUDA error: an illegal memory access was encountered (cudaErrorIllegalAddress)")
+
+    monkeypatch.setattr(cuda_backend, "_module", FakeGpu(fault))
+    with pytest.raises(RuntimeError, match=r"self-check failed \(float64, .*\): RuntimeError: CUDA error: an illegal"):
+        _backends.get_backend("cuda")
+    assert _backends.get_backend("auto").name == "cpu"
+
+
+def test_self_check_is_run_again_after_ctrl_c(monkeypatch, fresh_check):
+    def interrupted(suffix, lr, g):
+        gpu.fault = None
+        raise KeyboardInterrupt
+
+    gpu = FakeGpu(interrupted)
+    monkeypatch.setattr(cuda_backend, "_module", gpu)
+    with pytest.raises(KeyboardInterrupt):
+        simpor_ext.cuda_available()
+    assert simpor_ext.cuda_available() and len(gpu.calls) == 1 + 2 * len(self_check.PROBLEMS)
+
+
+def test_self_check_runs_once_across_threads(monkeypatch, fresh_check):
+    """Threads resolving the device at once: one runs the check, the others
+    wait for its outcome (a failure found on its last comparison)."""
+    last = 2 * len(self_check.PROBLEMS)
+
+    def slow_and_wrong_at_the_end(suffix, lr, g):
+        threading.Event().wait(0.02)
+        return (lr * lr.dtype.type(1.5), g) if len(gpu.calls) == last else (lr, g)
+
+    gpu = FakeGpu(slow_and_wrong_at_the_end)
+    monkeypatch.setattr(cuda_backend, "_module", gpu)
+    start, reasons = threading.Barrier(6), []
+
+    def resolve():
+        start.wait()
+        reasons.append(cuda_backend.unavailable_reason())
+
+    threads = [threading.Thread(target=resolve) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(gpu.calls) == last
+    assert len(reasons) == 6 and len(set(reasons)) == 1 and reasons[0].startswith(self_check.FAILED)
+
+
+@needs_gpu
+def test_self_check_catches_a_fault_in_the_real_module(monkeypatch, fresh_check, caplog):
+    """The real kernels with an injected fault: the float32 log f off by 1%."""
+    real = CUDA.log_ratio_grad_f32
+
+    def off_by_one_percent(*args):
+        lr, g = real(*args)
+        return lr * np.float32(1.01), g
+
+    monkeypatch.setattr(CUDA, "log_ratio_grad_f32", off_by_one_percent)
+    mismatch = r"the GPU self-check failed: its log f differs from the CPU core's by a relative L2 error of 0.01"
+    with pytest.raises(RuntimeError, match="no GPU can be used: " + mismatch):
+        _backends.get_backend("cuda")
+    with caplog.at_level(logging.WARNING, logger="simpor_ext"):
+        assert _backends.get_backend("auto").name == "cpu"
+        assert _backends.get_backend("auto").name == "cpu"
+    (record,) = notices(caplog)
+    assert re.search(mismatch, record.getMessage())
+    assert re.match(mismatch, simpor_ext.device_info()["cuda_reason"])
+
+
+@needs_gpu
+def test_self_check_passes_on_these_kernels(fresh_check):
+    assert simpor_ext.device_info()["cuda_reason"] is None
+    assert _backends.get_backend("auto").name == "cuda"
 
 
 # ---- log f and grad log f on the GPU --------------------------------------------

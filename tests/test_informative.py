@@ -194,7 +194,7 @@ def test_estimator_returning_non_probabilities_is_refused():
 # ---------------------------------------------------------------- cost cuts that must not change S
 def test_weight_swap_gives_the_s_of_a_fresh_conversion_every_round(monkeypatch):
     import simpor_ext.informative as informative
-    from simpor_ext.scoring import mlp_scorer
+    from simpor_ext.scoring import MlpExporter
 
     X, y = overlap()
     swapped = run_al(X, y, seed=2)
@@ -203,9 +203,8 @@ def test_weight_swap_gives_the_s_of_a_fresh_conversion_every_round(monkeypatch):
         def __init__(self, n_features, *, batch_size, n_threads):
             self.args = dict(n_features=n_features, batch_size=batch_size, n_threads=n_threads)
 
-        def __call__(self, mlp):
-            return mlp_scorer(mlp, self.args["n_features"], batch_size=self.args["batch_size"],
-                              n_threads=self.args["n_threads"])
+        def __call__(self, mlp):  # a new exporter converts the network afresh
+            return MlpExporter(**self.args)(mlp)
 
     monkeypatch.setattr(informative, "MlpExporter", FreshEveryRound)
     fresh = run_al(X, y, seed=2)

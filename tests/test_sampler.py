@@ -1,6 +1,11 @@
 """SIMPOR end to end: counts, Algorithm 2's order, the geometry of the rows, reproducibility, usage."""
 import logging
+import os
+import subprocess
+import sys
+import warnings
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -290,8 +295,7 @@ def test_progress_bar_covers_active_learning(capsys):
     X, y = blobs()
     s, _, _ = fit(X, y, verbose=True)
     err = capsys.readouterr().err
-    rounds = f"{s.n_rounds_}/{FAST_AL['max_rounds']}"
-    assert "SIMPOR active learning" in err and rounds in err
+    assert "SIMPOR active learning" in err and f"/{FAST_AL['max_rounds']} " in err
     assert err.index("SIMPOR active learning") < err.index("SIMPOR ascent")
 
 
@@ -306,19 +310,46 @@ def test_quiet_by_default_and_logs(capsys, caplog):
 
 
 # ---------------------------------------------------------------- devices
-def test_auto_device_warns_once_at_the_callers_line(monkeypatch):
+def test_auto_device_logs_the_fallback_once(monkeypatch, caplog):
+    """Without a GPU, "auto" says so in one WARNING record per process on the
+    package's logger, not with ``warnings`` (whose line in a joblib worker of a
+    grid search is joblib's, issue 12)."""
     if simpor_ext.cuda_available():
         pytest.skip("a GPU is available: 'auto' does not fall back")
     from simpor_ext import _backends
 
-    monkeypatch.setattr(_backends, "_warned_fallback", False)  # other tests may have used it up
+    monkeypatch.setattr(_backends, "_noted", set(), raising=False)  # other tests may have used it up
     X, y = blobs()
-    with pytest.warns(UserWarning, match="running on the CPU") as record:
+    with caplog.at_level(logging.WARNING, logger="simpor_ext"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         s, _, _ = fit(X, y, device="auto")
         fit(X, y, device="auto")
     assert s.device_ == "cpu"
-    ours = [w for w in record if "running on the CPU" in str(w.message)]
-    assert len(ours) == 1 and ours[0].filename == __file__  # fit() here calls fit_resample
+    ours = [r for r in caplog.records if "running on the CPU" in r.getMessage()]
+    assert len(ours) == 1 and ours[0].levelno == logging.WARNING and ours[0].name.startswith("simpor_ext.")
+    assert ours[0].getMessage() == "simpor_ext: no usable GPU, running on the CPU (simpor_ext.device_info() says why)"
+    assert not [w for w in caught if "running on the CPU" in str(w.message)]
+
+
+def test_fallback_notice_is_one_plain_line_per_process(tmp_path):
+    """A fresh process with no logging set up and every warning shown: the
+    notice reaches stderr once, as logging's plain line, with no file and line
+    of anyone's code."""
+    if simpor_ext.cuda_available():
+        pytest.skip("a GPU is available: 'auto' does not fall back")
+    script = ("import numpy as np; from simpor_ext import SIMPOR\n"
+              "rng = np.random.default_rng(0)\n"
+              "X, y = np.r_[rng.normal(size=(60, 3)), rng.normal(size=(20, 3)) + 1], np.r_[[0] * 60, [1] * 20]\n"
+              "for _ in range(3):\n"
+              "    SIMPOR(informative=None, max_iter=5, device='auto', n_jobs=1, random_state=0).fit_resample(X, y)\n")
+    package_dir = str(Path(simpor_ext.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_dir, os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-W", "always", "-c", script], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("no usable GPU") == 1, result.stderr
+    notice = "simpor_ext: no usable GPU, running on the CPU (simpor_ext.device_info() says why)"
+    assert notice in result.stderr.splitlines() and "UserWarning" not in result.stderr, result.stderr
 
 
 def test_cuda_without_gpu_is_a_clear_error():

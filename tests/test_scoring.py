@@ -9,7 +9,7 @@ from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-from simpor_ext.scoring import (TABLE1_MLP, EstimatorScorer, MlpExporter, OnnxScorer, default_mlp, entropy, mlp_scorer,
+from simpor_ext.scoring import (TABLE1_MLP, EstimatorScorer, MlpExporter, OnnxScorer, default_mlp, entropy,
                                 session_threads)
 
 
@@ -54,7 +54,7 @@ def test_default_mlp_is_table_1():
 def test_mlp_onnx_scores_match_predict_proba(k):
     X, y = data(k=k)
     mlp = MLPClassifier((16, 16), max_iter=50, random_state=0).fit(X, y)
-    scorer = mlp_scorer(mlp, X.shape[1], batch_size=17, n_threads=1)
+    scorer = MlpExporter(X.shape[1], batch_size=17, n_threads=1)(mlp)
     np.testing.assert_allclose(scorer.predict_proba(X), mlp.predict_proba(X), atol=1e-5)
 
 

@@ -16,14 +16,13 @@ import argparse
 import contextlib
 import logging
 import os
-import re
 import signal
 import sys
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from ._backends import FALLBACK_WARNING
+from ._backends import FALLBACK_NOTICE
 from ._cli_balance import run_balance
 from ._cli_options import INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, integer, positive_int, sampler_defaults, with_default
 from ._cli_tables import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE, CLIError, one_line
@@ -211,10 +210,16 @@ class _OneLineLog(logging.Handler):
         print(f"simpor-ext: {record.levelname.lower()}: {' '.join(record.getMessage().split())}", file=sys.stderr)
 
 
+def _not_the_fallback_notice(record: logging.LogRecord) -> bool:
+    # The summary line names the device that ran; ``info`` says why no GPU.
+    return record.msg != FALLBACK_NOTICE
+
+
 @contextlib.contextmanager
 def _package_log_to_stderr():
     package = logging.getLogger(__package__)
     handler, propagate = _OneLineLog(logging.WARNING), package.propagate
+    handler.addFilter(_not_the_fallback_notice)
     package.addHandler(handler)
     package.propagate = False
     try:
@@ -256,8 +261,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
-    # The summary line names the device that ran; ``info`` says why no GPU.
-    warnings.filterwarnings("ignore", message=re.escape(FALLBACK_WARNING))
     with _sigterm_unwinds(), _package_log_to_stderr():
         return _run(args)
 

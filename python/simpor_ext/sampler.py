@@ -134,8 +134,10 @@ class SIMPOR(BaseOverSampler):
         Denominator of the posterior ratio: every other class, or only the
         most frequent other class (the paper's binary setting).
     device : {"auto", "cpu", "cuda"}, default="auto"
-        Where the ascent runs. ``"cuda"`` without a usable GPU raises
-        RuntimeError; ``"auto"`` falls back to the CPU with a UserWarning.
+        Where the ascent runs. ``"cuda"`` without a usable GPU (or with one
+        that failed the backend's self-check) raises RuntimeError; ``"auto"``
+        falls back to the CPU, logged once per process (a WARNING record on
+        the ``simpor_ext`` logger).
     n_jobs : int or None, default=None
         CPU threads for the ascent, neighbour search and onnxruntime
         (None or -1: all cores). The output does not depend on it.

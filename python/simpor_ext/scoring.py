@@ -22,8 +22,8 @@ from typing import Any, Optional
 import numpy as np
 from sklearn.utils._param_validation import Options
 
-__all__ = ["entropy", "OnnxScorer", "OnnxPath", "EstimatorScorer", "is_onnx_source", "default_mlp", "mlp_scorer",
-           "MlpExporter", "session_threads"]
+__all__ = ["entropy", "OnnxScorer", "OnnxPath", "EstimatorScorer", "is_onnx_source", "default_mlp", "MlpExporter",
+           "session_threads"]
 
 #: Paper Table 1 ("Moon") and section 6.1: 3 hidden ReLU layers of 100, softmax
 #: output, Adam with learning rate 0.01, batch 32, early stop on a flat loss.
@@ -227,11 +227,6 @@ def _mlp_to_onnx(mlp, n_features: int):
         warnings.simplefilter("ignore")  # skl2onnx's opset/version chatter
         return to_onnx(mlp, initial_types=[("X", FloatTensorType([None, n_features]))],
                        options={id(mlp): {"zipmap": False}})
-
-
-def mlp_scorer(mlp, n_features: int, *, batch_size: int, n_threads: Optional[int]) -> OnnxScorer:
-    """Export a fitted MLPClassifier with skl2onnx and wrap it in an :class:`OnnxScorer`."""
-    return OnnxScorer(_mlp_to_onnx(mlp, n_features), n_features, batch_size=batch_size, n_threads=n_threads)
 
 
 def _weight_slots(model, mlp) -> Optional[list]:

@@ -8,8 +8,9 @@ fails for lack of a GPU, a driver or the ``_cuda`` extension.
 """
 from __future__ import annotations
 
-import sys
-import warnings
+import logging
+import os
+import threading
 from typing import Any, Optional
 
 from joblib import cpu_count, effective_n_jobs
@@ -18,18 +19,24 @@ from . import cpu, cuda
 from .cpu import PIECE_WINDOW, STEP_RULES, __version__
 from .native import KDE_TOL, AscentResult, AscentSpec, DataSets, NativeBackend, no_codes
 
-__all__ = ["DEVICES", "FALLBACK_WARNING", "n_threads_for", "get_backend", "device_info", "cuda_available",
+__all__ = ["DEVICES", "FALLBACK_NOTICE", "n_threads_for", "get_backend", "device_info", "cuda_available",
            "KDE_TOL", "AscentSpec", "AscentResult", "DataSets", "NativeBackend", "no_codes", "STEP_RULES",
            "PIECE_WINDOW", "__version__"]
 
 DEVICES = ("auto", "cpu", "cuda")
-FALLBACK_WARNING = "simpor_ext: no usable GPU, running on the CPU (simpor_ext.device_info() says why)"
+# A log record, not a warning: nothing for the caller to fix, and in joblib or
+# dask workers a warning has no caller's line to point at.
+FALLBACK_NOTICE = "simpor_ext: no usable GPU, running on the CPU (simpor_ext.device_info() says why)"
 
-_warned_fallback = False
+logger = logging.getLogger(__name__)
+
+_noted: set[str] = set()  # the notices logged in this process
+_noted_lock = threading.Lock()
 
 
 def cuda_available() -> bool:
-    """True when the ``_cuda`` extension is built and a usable GPU is visible."""
+    """True when the ``_cuda`` extension is built, a GPU is visible and its
+    results passed the self-check (run here on the first call in a process)."""
     return cuda.unavailable_reason() is None
 
 
@@ -41,8 +48,9 @@ def device_info() -> dict[str, Any]:
     dict
         ``cpu``: the CPU build (OpenMP, threads, SIMD level); ``cuda_built``:
         whether the ``_cuda`` extension exists; ``cuda_available``: whether it
-        can run now; ``cuda_reason``: why not (None when it can);
-        ``cuda_devices``: names of the visible GPUs.
+        can run now; ``cuda_reason``: why not (None when it can), e.g. no
+        driver, or a self-check whose results differed from the CPU's by
+        more than its tolerance; ``cuda_devices``: names of the visible GPUs.
     """
     reason = cuda.unavailable_reason()
     return {"cpu": cpu.build_info(), "cuda_built": cuda.built(), "cuda_available": reason is None,
@@ -63,37 +71,41 @@ def get_backend(device: str = "auto", n_threads: Optional[int] = None, *,
     """The backend that runs ``device`` (``"auto" | "cpu" | "cuda"``).
 
     ``"cuda"`` without a usable GPU raises ``RuntimeError`` naming the reason;
-    ``"auto"`` falls back to the CPU, with one short ``UserWarning`` per
-    process when ``warn_fallback`` is set. ``n_threads`` (None: all cores)
-    sets the CPU threads; the results never depend on it.
+    ``"auto"`` falls back to the CPU, with one WARNING record per process on
+    the ``simpor_ext`` logger when ``warn_fallback`` is set. A GPU that fails
+    the self-check (:mod:`.self_check`, run on its first use in a process)
+    is not usable; ``"auto"`` then always logs the mismatch, once per
+    process. ``n_threads`` (None: all cores) sets the CPU threads; the results
+    never depend on it.
     """
     if device not in DEVICES:
         raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
     if device != "cpu":
-        reason = cuda.unavailable_reason()
+        reason, failed_self_check = cuda.availability()
         if reason is None:
             return cuda.backend(n_threads)
         if device == "cuda":
             raise RuntimeError(f"device='cuda' requested but no GPU can be used: {reason}")
-        if warn_fallback:
-            _warn_fallback_once()
+        if failed_self_check:  # a GPU is there and gives wrong results: say so even unasked
+            _note_once(f"simpor_ext: running on the CPU: {reason}")
+        elif warn_fallback:
+            _note_once(FALLBACK_NOTICE)
     return cpu.backend(n_threads)
 
 
-# Frames of these packages are skipped, so a warning names the user's line.
-_LIBRARIES = ("simpor_ext", "imblearn", "sklearn", "sklearn_compat")
+def _new_lock_in_child() -> None:
+    global _noted_lock
+    _noted_lock = threading.Lock()  # a fork must not leave it held by a thread the child lacks
 
 
-def _caller_stacklevel() -> int:
-    """warnings.warn's stacklevel of the first frame outside this package and its hosts."""
-    frame, level = sys._getframe(1), 1
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
-        frame, level = frame.f_back, level + 1
-    return level
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
-def _warn_fallback_once() -> None:
-    global _warned_fallback
-    if not _warned_fallback:
-        _warned_fallback = True
-        warnings.warn(FALLBACK_WARNING, UserWarning, stacklevel=_caller_stacklevel())
+def _note_once(message: str) -> None:
+    """Log ``message`` as a WARNING, the first time in this process only."""
+    with _noted_lock:
+        if message in _noted:
+            return
+        _noted.add(message)
+    logger.warning(message)

@@ -1,7 +1,8 @@
 """The CUDA backend: the ``_cuda`` extension, built only when CMake found nvcc.
 
 Importing it needs no driver (the CUDA runtime is linked statically);
-whether a GPU can run its kernels is asked at run time.
+whether a GPU can run its kernels is asked at run time, and on the first use
+in a process the kernels must also pass :mod:`.self_check`.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import importlib
 from types import ModuleType
 from typing import Optional
 
+from . import self_check
 from .native import NativeBackend
 
 # Seeds per ascent call: enough to fill a GPU; the output does not depend on it.
@@ -37,12 +39,22 @@ def module() -> Optional[ModuleType]:
 
 def unavailable_reason() -> Optional[str]:
     """Why no GPU can run the kernels, or None when one can."""
+    return availability()[0]
+
+
+def availability() -> tuple[Optional[str], bool]:
+    """``(reason, failed_self_check)``: why no GPU can run the kernels (None
+    when one can), and whether that is because a visible GPU failed the
+    self-check (it runs here, once per process, when a GPU is visible)."""
     if _module is None:
         if _import_error:
-            return f"the _cuda extension failed to import: {_import_error}"
-        return "simpor_ext was built without CUDA (no CUDA compiler at build time)"
+            return f"the _cuda extension failed to import: {_import_error}", False
+        return "simpor_ext was built without CUDA (no CUDA compiler at build time)", False
     ok, reason, _ = _module.probe()
-    return None if ok else reason
+    if not ok:
+        return reason, False
+    failure = self_check.failure(_module)
+    return failure, failure is not None
 
 
 def device_names() -> list[str]:
