@@ -8,20 +8,36 @@ from __future__ import annotations
 import numpy as np
 
 
-def _lse_and_mean(points: np.ndarray, cls: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray]:
+def category_terms(codes, cls_codes, log_weight) -> np.ndarray:
+    """(m, n) log kernel weights of the categorical columns: sum over the
+    columns where a point's category differs from the class row's of its
+    log weight (0 without categorical columns)."""
+    if codes is None:
+        return 0.0
+    differ = np.asarray(codes)[:, None, :] != np.asarray(cls_codes)[None, :, :]
+    return (differ * np.asarray(log_weight, np.float64)).sum(-1)
+
+
+def _scores(points, cls, h, codes=None, cls_codes=None, log_weight=None) -> np.ndarray:
     sq = ((points[:, None, :] - cls[None, :, :]) ** 2).sum(-1)
-    scores = -sq / (2.0 * h * h)
+    return -sq / (2.0 * h * h) + category_terms(codes, cls_codes, log_weight)
+
+
+def _lse_and_mean(points: np.ndarray, cls: np.ndarray, h: float, *categorical) -> tuple[np.ndarray, np.ndarray]:
+    scores = _scores(points, cls, h, *categorical)
     top = scores.max(axis=1, keepdims=True)
     w = np.exp(scores - top)
     total = w.sum(axis=1)
     return top[:, 0] + np.log(total), (w @ cls) / total[:, None]
 
 
-def log_ratio_grad(points, numer, denom, h):
-    """log f = LSE_B - LSE_A and grad log f = (mu_B - mu_A) / h^2, in float64."""
-    p, b, a = (np.asarray(x, dtype=np.float64) for x in (points, numer, denom))
-    lse_b, mu_b = _lse_and_mean(p, b, h)
-    lse_a, mu_a = _lse_and_mean(p, a, h)
+def log_ratio_grad(points, numer, denom, h, codes=None, numer_codes=None, denom_codes=None, log_weight=None):
+    """log f = LSE_B - LSE_A and grad log f = (mu_B - mu_A) / h^2, in float64;
+    with category codes, each kernel term also weighted by exp of the log
+    weights of the categorical columns that differ (the product kernel)."""
+    p, b, a = (np.asarray(x, dtype=np.float64).reshape(len(x), -1) for x in (points, numer, denom))
+    lse_b, mu_b = _lse_and_mean(p, b, h, codes, numer_codes, log_weight)
+    lse_a, mu_a = _lse_and_mean(p, a, h, codes, denom_codes, log_weight)
     return lse_b - lse_a, (mu_b - mu_a) / (h * h)
 
 
@@ -43,16 +59,18 @@ def rel_err(got, want) -> float:
     return float(np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-300))
 
 
-def hessian(point, numer, denom, h, cut=np.inf, keep=None):
+def hessian(point, numer, denom, h, cut=np.inf, keep=None, code=None, numer_codes=None, denom_codes=None,
+            log_weight=None):
     """Hessian of log f at one point, (Cov_B - Cov_A) / h^4, with the
     kernel-weighted covariances (normalised weights and means over all of
     each class) summed over the points within `cut` nats of the class's
-    largest weight, at most `keep` of them (the heaviest; ties by index)."""
+    largest weight, at most `keep` of them (the heaviest; ties by index);
+    ``code``: the point's categories (weights as in :func:`log_ratio_grad`)."""
     p = np.asarray(point, np.float64)
     H = np.zeros((p.size, p.size))
-    for cls, sign in ((numer, 1.0), (denom, -1.0)):
+    for cls, cls_codes, sign in ((numer, numer_codes, 1.0), (denom, denom_codes, -1.0)):
         c = np.asarray(cls, np.float64)
-        s = -((c - p) ** 2).sum(1) / (2 * h * h)
+        s = _scores(p[None], c, h, None if code is None else np.asarray(code)[None], cls_codes, log_weight)[0]
         w = np.exp(s - s.max())
         w /= w.sum()
         mu = w @ c
