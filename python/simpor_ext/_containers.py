@@ -148,7 +148,7 @@ class PandasContainer:
                 new = np.empty((n_new, len(positions)), dtype=dtype)
                 for k, j in enumerate(positions):
                     new[:, k] = columns[j]
-                parts.append(pd.DataFrame(np.concatenate([held, new]), columns=positions))
+                parts.append(pd.DataFrame(np.concatenate([held, new]), columns=positions, dtype=dtype))
             else:  # extension dtypes (category, str, nullable Int64, boolean): one array per column anyway
                 for j in positions:
                     new = pd.Series(pd.array(columns[j], dtype=dtype) if not isinstance(dtype, pd.CategoricalDtype)
@@ -218,8 +218,10 @@ class NarwhalsContainer:
     def build(self, columns: list[np.ndarray], n_new: int) -> Any:
         nw = self.nw
         schema = self.frame.schema
-        new = nw.from_dict({name: columns[j] for j, name in enumerate(self.names)},
-                           backend=self.frame.implementation)
+        # Object arrays go in as lists: a frame library infers their type from the values, and an
+        # "object" column would not cast to the schema's.
+        new = nw.from_dict({name: columns[j].tolist() if columns[j].dtype == object else columns[j]
+                            for j, name in enumerate(self.names)}, backend=self.frame.implementation)
         new = new.select([nw.col(name).cast(dtype) for name, dtype in schema.items()])
         native_new = nw.to_native(new)
         if self.frame.implementation.is_pyarrow():  # dictionary index widths must match too
