@@ -350,6 +350,29 @@ def test_unknown_target_column(tmp_path, csv_file):
     assert folder_state(tmp_path) == state
 
 
+FAST = ["--no-informative", "--max-iter", "5", "--random-state", "3"]
+
+
+@pytest.mark.parametrize("recorded", ["cuda", "cpu,cuda"])
+def test_summary_describes_the_recorded_device_without_resolving_it(tmp_path, csv_file, capsys, monkeypatch,
+                                                                    recorded):
+    """The summary resolved ``device_`` again after the fit: "cuda" raised on a
+    client without a GPU, and a cluster's "cpu,cuda" is no device name; both
+    after the output was written."""
+    fit_resample = simpor_ext.SIMPOR.fit_resample
+
+    def fit_recording(self, X, y):
+        result = fit_resample(self, X, y)
+        self.device_ = recorded  # as a fit on a GPU (or on a mixed cluster) records it
+        return result
+
+    monkeypatch.setattr(simpor_ext.SIMPOR, "fit_resample", fit_recording)
+    code, out, err = run_main("balance", csv_file, "-o", "out.csv", "--target", "label", *FAST, cwd=tmp_path,
+                              capsys=capsys)
+    assert code == 0, err
+    assert re.search(rf" s on {re.escape(recorded)}( \(.+\))?; wrote out.csv$", out.strip()), out
+
+
 def test_output_folder_missing(tmp_path, csv_file):
     state = folder_state(tmp_path)
     result = run_cli("balance", csv_file, "-o", "no/such/folder/out.csv", "--target", "label", cwd=tmp_path)

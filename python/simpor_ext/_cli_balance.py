@@ -6,7 +6,6 @@ flag); the input is never modified and the output is written atomically.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ._cli_options import INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, flag_message
+from ._cli_scheduler import scheduler_client
 from ._cli_tables import (EXIT_USAGE, AtomicOutput, CLIError, table_format, one_line, read_table, resolve_strategy,
                           split_features)
 
@@ -97,11 +97,22 @@ def _summary(y, y_res, seconds: float, device: str, output: Path) -> str:
             f"on {device}; wrote {output}")
 
 
-def _device_used(sampler) -> str:
-    """The backend that ran, with its thread count on the CPU."""
-    from ._backends import get_backend, n_threads_for
+def _device_used(sampler, scheduler: Optional[str]) -> str:
+    """What ran, from what the fit recorded in ``device_``. Never resolved again
+    after the work: this machine may have no GPU where the fit used a cluster's,
+    and a mixed cluster's ``"cpu,cuda"`` is no device name."""
+    from ._backends import cpu, cuda, n_threads_for
 
-    return get_backend(sampler.device_, n_threads_for(sampler.n_jobs)).description
+    if scheduler:
+        return f"the Dask cluster at {scheduler} ({sampler.device_})"
+    if sampler.device_ == "cpu":
+        threads = n_threads_for(sampler.n_jobs) or cpu.build_info()["max_threads"]
+        return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
+    try:
+        names = cuda.device_names()
+    except Exception:  # noqa: BLE001 -- a name is a nicety; the rows are written
+        names = []
+    return f"{sampler.device_} ({', '.join(names)})" if names else sampler.device_
 
 
 def _check_paths(args: argparse.Namespace) -> None:
@@ -120,33 +131,14 @@ def _load(args: argparse.Namespace):
     return df, X, y
 
 
-@contextlib.contextmanager
-def _scheduler_client(address: Optional[str]):
-    """A ``distributed.Client`` connected to ``address`` for the fit (None: run locally), closed after it."""
-    if not address:
-        yield None
-        return
-    from .distributed import require_distributed
-
-    try:
-        distributed = require_distributed()
-    except ImportError as exc:
-        raise CLIError(f"--scheduler: {one_line(exc)}", EXIT_USAGE) from None
-    try:
-        client = distributed.Client(address, timeout="20s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise CLIError(f"--scheduler: cannot connect to {address}: {one_line(exc)}") from None
-    with client:
-        yield client
-
-
 def run_balance(args: argparse.Namespace) -> int:
     _check_paths(args)
     output = AtomicOutput(args.output, overwrite=args.overwrite)  # fail on the output before any work
     try:
         df, X, y = _load(args)
         params = _sampler_params(args, y)
-        with _scheduler_client(params.pop("client", None) or os.environ.get("DASK_SCHEDULER_ADDRESS")) as client:
+        scheduler = params.pop("client", None) or os.environ.get("DASK_SCHEDULER_ADDRESS")
+        with scheduler_client(scheduler) as client:
             sampler = _make_sampler({**params, "client": client})
             start = time.perf_counter()
             X_res, y_res = _fit_resample(sampler, X, y)
@@ -156,5 +148,5 @@ def run_balance(args: argparse.Namespace) -> int:
         output.discard()
         raise
     if not args.quiet:
-        print(_summary(y, y_res, seconds, _device_used(sampler), args.output))
+        print(_summary(y, y_res, seconds, _device_used(sampler, scheduler), args.output))
     return 0
