@@ -235,7 +235,7 @@ BAD_DATA = {
     "one integer class": (lambda df: df.assign(label=0), ["single class (0);"]),  # not np.int64(0)
     "fractional labels": (lambda df: df.assign(label=np.linspace(0, 1, len(df))),
                           ["'label'", "fractional", "class labels"]),
-    "header only": (lambda df: df.iloc[:0], ["no rows"]),  # not 'non-numeric feature columns'
+    "header only": (lambda df: df.iloc[:0], ["no rows", "bad.csv"]),  # not 'non-numeric feature columns'
     "missing label": (_label_nan, ["NaN", "row 3", "'label'"]),
 }
 
@@ -353,6 +353,57 @@ def test_unknown_target_column(tmp_path, csv_file):
 FAST = ["--no-informative", "--max-iter", "5", "--random-state", "3"]
 
 
+@pytest.mark.parametrize("sep", [";", "\t", "|"], ids=["semicolon", "tab", "pipe"])
+def test_other_delimiters_in_a_csv_are_detected(tmp_path, capsys, sep):
+    """A ';'-separated .csv was read as one column 'f1;f2;f3;label'."""
+    blobs().to_csv(tmp_path / "comma.csv", index=False)
+    blobs().to_csv(tmp_path / "other.csv", index=False, sep=sep)
+    for name in ("comma", "other"):
+        code, _, err = run_main("balance", f"{name}.csv", "-o", f"{name}_out.csv", "--target", "label", *FAST,
+                                cwd=tmp_path, capsys=capsys)
+        assert code == 0, err
+    assert (tmp_path / "other_out.csv").read_bytes() == (tmp_path / "comma_out.csv").read_bytes()
+
+
+@pytest.mark.parametrize("sep, shown", [(";", "';'"), ("\t", "tab")], ids=["semicolon", "tab"])
+def test_missing_target_names_the_delimiter_the_header_shows(tmp_path, capsys, sep, shown):
+    blobs().to_csv(tmp_path / "data.csv", index=False, sep=sep)
+    state = folder_state(tmp_path)
+    code, _, err = run_main("balance", "data.csv", "-o", "out.csv", "--target", "label", "--sep", ",",
+                            cwd=tmp_path, capsys=capsys)
+    check_error(code, err, 1, "'label' not in data.csv", f"looks {shown}-separated", f"--sep {shown}")
+    assert folder_state(tmp_path) == state
+    code, _, err = run_main("balance", "data.csv", "-o", "out.csv", "--target", "label", "--sep",
+                            "tab" if sep == "\t" else sep, *FAST, cwd=tmp_path, capsys=capsys)
+    assert code == 0, err
+
+
+def test_sep_with_parquet_is_a_usage_error(tmp_path, capsys):
+    blobs().to_parquet(tmp_path / "data.parquet", index=False)
+    code, _, err = run_main("balance", "data.parquet", "-o", "out.csv", "--target", "label", "--sep", ";",
+                            cwd=tmp_path, capsys=capsys)
+    check_error(code, err, 2, "--sep", "Parquet")
+
+
+def test_summary_lists_classes_in_sorted_order(tmp_path, capsys):
+    """The README shows the classes sorted (the sampler's order); the summary followed the file's."""
+    blobs().iloc[::-1].to_csv(tmp_path / "data.csv", index=False)  # 'pos' rows first
+    code, out, err = run_main("balance", "data.csv", "-o", "out.csv", "--target", "label", *FAST, cwd=tmp_path,
+                              capsys=capsys)
+    assert code == 0, err
+    assert "per class: neg +0 (60 -> 60), pos +40 (20 -> 60);" in out, out
+
+
+def test_step_help_names_every_rule_that_uses_it(tmp_path, capsys):
+    code, out, _ = run_main("balance", "--help", cwd=tmp_path, capsys=capsys)
+    assert code == 0
+    text = " ".join(out.split())
+    start = text.index("--step RAD rotation")  # its help, not the usage line
+    step = text[start:text.index("--tol TOL", start)]
+    assert "first trial angle (newton, adaptive; hessian where its model has no maximum)" in step, step
+    assert "every rotation (fixed)" in step, step
+
+
 @pytest.mark.parametrize("recorded", ["cuda", "cpu,cuda"])
 def test_summary_describes_the_recorded_device_without_resolving_it(tmp_path, csv_file, capsys, monkeypatch,
                                                                     recorded):
@@ -422,6 +473,7 @@ def test_cuda_without_gpu(tmp_path, csv_file):
 
 BAD_OPTIONS = [
     (["-o", "out.xlsx"], ".xlsx"),
+    (["--sep", ";;"], "--sep"),
     (["--k-neighbors", "0"], "--k-neighbors"),
     (["--k-neighbors", "three"], "--k-neighbors"),
     (["--bandwidth", "-1"], "--bandwidth"),
@@ -453,7 +505,7 @@ BAD_OPTIONS = [
     (["-o", "data.csv", "--overwrite"], "input"),
     (["-o", "data.csv/out.csv"], "not a directory"),
 ]
-SUBPROCESS_SAMPLE = [BAD_OPTIONS[1], BAD_OPTIONS[-2]]  # an argparse check and a CLI one
+SUBPROCESS_SAMPLE = [BAD_OPTIONS[2], BAD_OPTIONS[-2]]  # an argparse check and a CLI one
 
 
 def _bad_option_args(csv_file: Path, options: list[str]) -> list:

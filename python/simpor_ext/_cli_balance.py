@@ -6,6 +6,7 @@ flag); the input is never modified and the output is written atomically.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -90,6 +91,8 @@ def _summary(y, y_res, seconds: float, device: str, output: Path) -> str:
     import pandas as pd
 
     before = pd.Series(y).value_counts(sort=False)
+    with contextlib.suppress(TypeError):  # labels that do not compare keep the file's order
+        before = before.sort_index()  # the sampler's (np.unique's) order, as the README shows
     after = pd.Series(y_res).value_counts(sort=False)
     added = ", ".join(f"{label!s} +{after[label] - before[label]} ({before[label]} -> {after[label]})"
                       for label in before.index)
@@ -116,7 +119,8 @@ def _device_used(sampler, scheduler: Optional[str]) -> str:
 
 
 def _check_paths(args: argparse.Namespace) -> None:
-    table_format(args.input)
+    if table_format(args.input) == "parquet" and args.sep is not None:
+        raise CLIError("--sep applies to CSV input; the input is Parquet", EXIT_USAGE)
     if args.origin_column is not None and args.origin_column == args.target:
         raise CLIError("--origin-column must differ from --target", EXIT_USAGE)
     if args.input.exists() and args.output.exists() and os.path.samefile(args.input, args.output):
@@ -124,8 +128,8 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 
 def _load(args: argparse.Namespace):
-    df = read_table(args.input)
-    X, y = split_features(df, args.target)
+    df = read_table(args.input, args.sep)
+    X, y = split_features(df, args.target, args.input)
     if args.origin_column is not None and args.origin_column in df.columns:
         raise CLIError(f"--origin-column {args.origin_column!r} is already a column of the input", EXIT_USAGE)
     return df, X, y

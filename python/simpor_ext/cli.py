@@ -25,7 +25,8 @@ from typing import Any, Callable, Optional, Sequence
 
 from ._backends import FALLBACK_WARNING
 from ._cli_balance import run_balance
-from ._cli_options import INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, integer, positive_int, sampler_defaults, with_default
+from ._cli_options import (INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, integer, positive_int, sampler_defaults, separator,
+                           with_default)
 from ._cli_tables import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE, CLIError, one_line
 
 
@@ -103,6 +104,9 @@ def _add_balance_parser(commands) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, metavar="OUTPUT",
                    help="output table; format from the extension")
     p.add_argument("--target", required=True, metavar="COLUMN", help="the label column; all others are features")
+    p.add_argument("--sep", type=separator, metavar="SEP",
+                   help="field delimiter of a CSV input: one character, or 'tab' (default: ',', tab for .tsv, "
+                        "unless the header reads as one column holding another of ',', ';', tab, '|': that one)")
     p.add_argument("--origin-column", metavar="NAME",
                    help="add a column holding, for each synthetic row, the 0-based input row it was grown from")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
