@@ -424,6 +424,62 @@ def test_summary_describes_the_recorded_device_without_resolving_it(tmp_path, cs
     assert re.search(rf" s on {re.escape(recorded)}( \(.+\))?; wrote out.csv$", out.strip()), out
 
 
+@pytest.mark.parametrize("how", ["signal", "raised"])
+def test_ctrl_c_after_the_output_is_written_completes_the_run(tmp_path, csv_file, capsys, monkeypatch, how):
+    """Ctrl-C once the output was renamed into place ended in 'interrupted'
+    (exit 130) beside a complete file. Now the run is complete: exit 0 and
+    the summary; a signal that came in time to be seen is named."""
+    commit = _cli_tables.AtomicOutput.commit
+
+    def commit_then_ctrl_c(self, *args):
+        commit(self, *args)
+        if how == "signal":
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)  # the handler runs here
+        else:  # a signal caught just before the rename, its KeyboardInterrupt raised just after it
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli_tables.AtomicOutput, "commit", commit_then_ctrl_c)
+    handler = signal.getsignal(signal.SIGINT)
+    code, out, err = run_main("balance", csv_file, "-o", "out.csv", "--target", "label", *FAST, cwd=tmp_path,
+                              capsys=capsys)
+    assert signal.getsignal(signal.SIGINT) is handler  # put back for a caller in this process
+    assert code == 0, err
+    assert "wrote out.csv" in out
+    expected = "simpor-ext: Ctrl-C ignored: out.csv was already written\n" if how == "signal" else ""
+    assert err == expected
+    check_balanced(pd.read_csv(tmp_path / "out.csv"), pd.read_csv(csv_file))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "out.csv"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_as_the_output_appears_exits_0(tmp_path, csv_file):
+    """The program itself, signalled the moment OUTPUT appears: exit 0, never
+    'interrupted' nor killed by the signal during the interpreter's shutdown
+    (where Python's handlers no longer run)."""
+    script = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+              "from simpor_ext.cli import main; sys.exit(main())")
+    for delay in (0.0, 0.05, 0.2):
+        (tmp_path / "out.csv").unlink(missing_ok=True)
+        proc = subprocess.Popen([sys.executable, "-c", script, "balance", "data.csv", "-o", "out.csv", "--target",
+                                 "label", *FAST], cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + CLI_TIMEOUT
+            while not (tmp_path / "out.csv").exists():
+                assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+                time.sleep(0.001)
+            time.sleep(delay)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=CLI_TIMEOUT)
+        finally:
+            proc.kill()
+        assert proc.returncode == 0, (delay, proc.returncode, err)
+        assert "wrote out.csv" in out and "Traceback" not in err, err
+        assert err in ("", "simpor-ext: Ctrl-C ignored: out.csv was already written\n"), err
+        check_balanced(pd.read_csv(tmp_path / "out.csv"), pd.read_csv(csv_file))
+
+
 def test_output_folder_missing(tmp_path, csv_file):
     state = folder_state(tmp_path)
     result = run_cli("balance", csv_file, "-o", "no/such/folder/out.csv", "--target", "label", cwd=tmp_path)

@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from ._cli_options import INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, flag_message
 from ._cli_scheduler import scheduler_client
+from ._cli_signals import late_signals, run_complete
 from ._cli_tables import (EXIT_USAGE, AtomicOutput, CLIError, table_format, one_line, read_table, resolve_strategy,
                           split_features)
 
@@ -147,10 +148,18 @@ def run_balance(args: argparse.Namespace) -> int:
             start = time.perf_counter()
             X_res, y_res = _fit_resample(sampler, X, y)
             seconds = time.perf_counter() - start
-        output.commit(_output_frame(df, args.target, X_res, y_res, args.origin_column, sampler))
-    except BaseException:
-        output.discard()
-        raise
+        output.write(_output_frame(df, args.target, X_res, y_res, args.origin_column, sampler))
+        run_complete()  # the rename below completes the run: no signal may undo it now
+        output.commit()
+    except BaseException as exc:
+        # A signal that came just before the switch can surface after the
+        # rename: the file is complete, and so is the run.
+        if not (isinstance(exc, KeyboardInterrupt) and output.committed):
+            output.discard()
+            raise
+        run_complete()
     if not args.quiet:
         print(_summary(y, y_res, seconds, _device_used(sampler, scheduler), args.output))
+    for name in late_signals():
+        print(f"simpor-ext: {name} ignored: {args.output} was already written", file=sys.stderr)
     return 0

@@ -103,9 +103,9 @@ def _write_table(df, path: Path, fmt: str) -> None:
 
 class AtomicOutput:
     """Reserve a temporary file beside ``path`` now (proving the folder is
-    writable before any work is done); :meth:`commit` renames it over
-    ``path``, :meth:`discard` removes it. A failure never leaves a partial
-    ``path``."""
+    writable before any work is done); :meth:`write` fills it, :meth:`commit`
+    renames it over ``path``, :meth:`discard` removes it. A failure never
+    leaves a partial ``path``."""
 
     def __init__(self, path: Path, *, overwrite: bool) -> None:
         self.path, self.fmt = path, table_format(path)
@@ -119,6 +119,7 @@ class AtomicOutput:
             raise CLIError(f"output folder not writable: {path.parent}: {exc.strerror}") from None
         os.close(fd)
         self.tmp = Path(tmp)
+        self._written: Optional[os.stat_result] = None
 
     def _check_target(self, overwrite: bool) -> None:
         parent = self.path.parent
@@ -131,19 +132,40 @@ class AtomicOutput:
         if self.path.exists() and not overwrite:
             raise CLIError(f"output file exists: {self.path} (pass --overwrite to replace it)")
 
-    def commit(self, df) -> None:
+    def write(self, df) -> None:
+        """The whole table into the temporary file."""
         try:
             _write_table(df, self.tmp, self.fmt)
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp's 0600 is for the temp file only
-            os.replace(self.tmp, self.path)
+            self._written = os.stat(self.tmp)
         except OSError as exc:
             self.discard()
             raise CLIError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         except BaseException:
             self.discard()
             raise
+
+    def commit(self) -> None:
+        """Rename the written file over ``path``."""
+        try:
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise CLIError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+
+    @property
+    def committed(self) -> bool:
+        """Whether ``path`` is now the file :meth:`write` wrote: true from the
+        rename on, whatever interrupted the program after it."""
+        if self._written is None:
+            return False
+        try:
+            now = os.stat(self.path)
+        except OSError:
+            return False
+        return (now.st_dev, now.st_ino) == (self._written.st_dev, self._written.st_ino)
 
     def discard(self) -> None:
         try:
