@@ -235,7 +235,7 @@ BAD_DATA = {
     "one integer class": (lambda df: df.assign(label=0), ["single class (0);"]),  # not np.int64(0)
     "fractional labels": (lambda df: df.assign(label=np.linspace(0, 1, len(df))),
                           ["'label'", "fractional", "class labels"]),
-    "header only": (lambda df: df.iloc[:0], ["no rows"]),  # not 'non-numeric feature columns'
+    "header only": (lambda df: df.iloc[:0], ["no rows", "bad.csv"]),  # not 'non-numeric feature columns'
     "missing label": (_label_nan, ["NaN", "row 3", "'label'"]),
 }
 
@@ -350,6 +350,136 @@ def test_unknown_target_column(tmp_path, csv_file):
     assert folder_state(tmp_path) == state
 
 
+FAST = ["--no-informative", "--max-iter", "5", "--random-state", "3"]
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"], ids=["semicolon", "tab", "pipe"])
+def test_other_delimiters_in_a_csv_are_detected(tmp_path, capsys, sep):
+    """A ';'-separated .csv was read as one column 'f1;f2;f3;label'."""
+    blobs().to_csv(tmp_path / "comma.csv", index=False)
+    blobs().to_csv(tmp_path / "other.csv", index=False, sep=sep)
+    for name in ("comma", "other"):
+        code, _, err = run_main("balance", f"{name}.csv", "-o", f"{name}_out.csv", "--target", "label", *FAST,
+                                cwd=tmp_path, capsys=capsys)
+        assert code == 0, err
+    assert (tmp_path / "other_out.csv").read_bytes() == (tmp_path / "comma_out.csv").read_bytes()
+
+
+@pytest.mark.parametrize("sep, shown", [(";", "';'"), ("\t", "tab")], ids=["semicolon", "tab"])
+def test_missing_target_names_the_delimiter_the_header_shows(tmp_path, capsys, sep, shown):
+    blobs().to_csv(tmp_path / "data.csv", index=False, sep=sep)
+    state = folder_state(tmp_path)
+    code, _, err = run_main("balance", "data.csv", "-o", "out.csv", "--target", "label", "--sep", ",",
+                            cwd=tmp_path, capsys=capsys)
+    check_error(code, err, 1, "'label' not in data.csv", f"looks {shown}-separated", f"--sep {shown}")
+    assert folder_state(tmp_path) == state
+    code, _, err = run_main("balance", "data.csv", "-o", "out.csv", "--target", "label", "--sep",
+                            "tab" if sep == "\t" else sep, *FAST, cwd=tmp_path, capsys=capsys)
+    assert code == 0, err
+
+
+def test_sep_with_parquet_is_a_usage_error(tmp_path, capsys):
+    blobs().to_parquet(tmp_path / "data.parquet", index=False)
+    code, _, err = run_main("balance", "data.parquet", "-o", "out.csv", "--target", "label", "--sep", ";",
+                            cwd=tmp_path, capsys=capsys)
+    check_error(code, err, 2, "--sep", "Parquet")
+
+
+def test_summary_lists_classes_in_sorted_order(tmp_path, capsys):
+    """The README shows the classes sorted (the sampler's order); the summary followed the file's."""
+    blobs().iloc[::-1].to_csv(tmp_path / "data.csv", index=False)  # 'pos' rows first
+    code, out, err = run_main("balance", "data.csv", "-o", "out.csv", "--target", "label", *FAST, cwd=tmp_path,
+                              capsys=capsys)
+    assert code == 0, err
+    assert "per class: neg +0 (60 -> 60), pos +40 (20 -> 60);" in out, out
+
+
+def test_step_help_names_every_rule_that_uses_it(tmp_path, capsys):
+    code, out, _ = run_main("balance", "--help", cwd=tmp_path, capsys=capsys)
+    assert code == 0
+    text = " ".join(out.split())
+    start = text.index("--step RAD rotation")  # its help, not the usage line
+    step = text[start:text.index("--tol TOL", start)]
+    assert "first trial angle (newton, adaptive; hessian where its model has no maximum)" in step, step
+    assert "every rotation (fixed)" in step, step
+
+
+@pytest.mark.parametrize("recorded", ["cuda", "cpu,cuda"])
+def test_summary_describes_the_recorded_device_without_resolving_it(tmp_path, csv_file, capsys, monkeypatch,
+                                                                    recorded):
+    """The summary resolved ``device_`` again after the fit: "cuda" raised on a
+    client without a GPU, and a cluster's "cpu,cuda" is no device name; both
+    after the output was written."""
+    fit_resample = simpor_ext.SIMPOR.fit_resample
+
+    def fit_recording(self, X, y):
+        result = fit_resample(self, X, y)
+        self.device_ = recorded  # as a fit on a GPU (or on a mixed cluster) records it
+        return result
+
+    monkeypatch.setattr(simpor_ext.SIMPOR, "fit_resample", fit_recording)
+    code, out, err = run_main("balance", csv_file, "-o", "out.csv", "--target", "label", *FAST, cwd=tmp_path,
+                              capsys=capsys)
+    assert code == 0, err
+    assert re.search(rf" s on {re.escape(recorded)}( \(.+\))?; wrote out.csv$", out.strip()), out
+
+
+@pytest.mark.parametrize("how", ["signal", "raised"])
+def test_ctrl_c_after_the_output_is_written_completes_the_run(tmp_path, csv_file, capsys, monkeypatch, how):
+    """Ctrl-C once the output was renamed into place ended in 'interrupted'
+    (exit 130) beside a complete file. Now the run is complete: exit 0 and
+    the summary; a signal that came in time to be seen is named."""
+    commit = _cli_tables.AtomicOutput.commit
+
+    def commit_then_ctrl_c(self, *args):
+        commit(self, *args)
+        if how == "signal":
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)  # the handler runs here
+        else:  # a signal caught just before the rename, its KeyboardInterrupt raised just after it
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli_tables.AtomicOutput, "commit", commit_then_ctrl_c)
+    handler = signal.getsignal(signal.SIGINT)
+    code, out, err = run_main("balance", csv_file, "-o", "out.csv", "--target", "label", *FAST, cwd=tmp_path,
+                              capsys=capsys)
+    assert signal.getsignal(signal.SIGINT) is handler  # put back for a caller in this process
+    assert code == 0, err
+    assert "wrote out.csv" in out
+    expected = "simpor-ext: Ctrl-C ignored: out.csv was already written\n" if how == "signal" else ""
+    assert err == expected
+    check_balanced(pd.read_csv(tmp_path / "out.csv"), pd.read_csv(csv_file))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "out.csv"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_as_the_output_appears_exits_0(tmp_path, csv_file):
+    """The program itself, signalled the moment OUTPUT appears: exit 0, never
+    'interrupted' nor killed by the signal during the interpreter's shutdown
+    (where Python's handlers no longer run)."""
+    script = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+              "from simpor_ext.cli import main; sys.exit(main())")
+    for delay in (0.0, 0.05, 0.2):
+        (tmp_path / "out.csv").unlink(missing_ok=True)
+        proc = subprocess.Popen([sys.executable, "-c", script, "balance", "data.csv", "-o", "out.csv", "--target",
+                                 "label", *FAST], cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + CLI_TIMEOUT
+            while not (tmp_path / "out.csv").exists():
+                assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+                time.sleep(0.001)
+            time.sleep(delay)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=CLI_TIMEOUT)
+        finally:
+            proc.kill()
+        assert proc.returncode == 0, (delay, proc.returncode, err)
+        assert "wrote out.csv" in out and "Traceback" not in err, err
+        assert err in ("", "simpor-ext: Ctrl-C ignored: out.csv was already written\n"), err
+        check_balanced(pd.read_csv(tmp_path / "out.csv"), pd.read_csv(csv_file))
+
+
 def test_output_folder_missing(tmp_path, csv_file):
     state = folder_state(tmp_path)
     result = run_cli("balance", csv_file, "-o", "no/such/folder/out.csv", "--target", "label", cwd=tmp_path)
@@ -418,6 +548,7 @@ def test_auto_device_notice(tmp_path, csv_file, capsys, monkeypatch, failed_self
 
 BAD_OPTIONS = [
     (["-o", "out.xlsx"], ".xlsx"),
+    (["--sep", ";;"], "--sep"),
     (["--k-neighbors", "0"], "--k-neighbors"),
     (["--k-neighbors", "three"], "--k-neighbors"),
     (["--bandwidth", "-1"], "--bandwidth"),
@@ -449,7 +580,7 @@ BAD_OPTIONS = [
     (["-o", "data.csv", "--overwrite"], "input"),
     (["-o", "data.csv/out.csv"], "not a directory"),
 ]
-SUBPROCESS_SAMPLE = [BAD_OPTIONS[1], BAD_OPTIONS[-2]]  # an argparse check and a CLI one
+SUBPROCESS_SAMPLE = [BAD_OPTIONS[2], BAD_OPTIONS[-2]]  # an argparse check and a CLI one
 
 
 def _bad_option_args(csv_file: Path, options: list[str]) -> list:

@@ -193,3 +193,122 @@ def test_cli_scheduler_flag_and_environment(client, tmp_path):
     bad = subprocess.run(common + ["-o", "bad.csv", "--scheduler", "tcp://127.0.0.1:1"], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "--scheduler: cannot connect to tcp://127.0.0.1:1" in bad.stderr
+
+
+# ------------------------------------------------- the CLI's --scheduler address
+@pytest.fixture
+def http_port():
+    """A loopback HTTP server (a mistyped dashboard port): it takes connections and never
+    answers Dask's handshake. Its port, and an Event set at each connection."""
+    import http.server
+
+    connected = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        timeout = 30  # a stalled request ends by itself
+
+        def setup(self):
+            connected.set()
+            super().setup()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    backstop = threading.Timer(300, server.shutdown)  # the server stops by itself
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    backstop.start()
+    try:
+        yield server.server_address[1], connected
+    finally:
+        backstop.cancel()
+        server.shutdown()
+        server.server_close()
+
+
+def _cli_in(tmp_path, *extra):
+    import subprocess
+
+    X, y = data()
+    pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]).assign(label=y).to_csv(tmp_path / "in.csv",
+                                                                                        index=False)
+    env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    # Python's Ctrl-C handler, which a shell starting a background job turns off.
+    script = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+              "from simpor_ext.cli import main; sys.exit(main())")
+    return subprocess.Popen([sys.executable, "-c", script, "balance", "in.csv", "-o", "out.csv", "--target", "label",
+                             "--no-informative", *extra], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _one_line_error(proc, timeout):
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    finally:
+        proc.kill()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("address, code, needles", [
+    ("tcp://127.0.0.1:{http}", 1, ["no Dask scheduler at tcp://127.0.0.1:", "no Dask handshake within 5 s"]),
+    ("notanaddress", 2, ["'notanaddress' is not a scheduler address", "tcp://HOST:PORT"]),
+    ("http://127.0.0.1:1", 2, ["'http://127.0.0.1:1' is a web address", "tcp://HOST:PORT"]),
+    ("tcp://127.0.0.1:1", 1, ["cannot connect to tcp://127.0.0.1:1", "Connection refused"]),
+], ids=["http port", "no scheme or port", "http scheme", "refused"])
+def test_cli_scheduler_that_is_not_dask_fails_in_one_line(tmp_path, http_port, address, code, needles):
+    """An HTTP port hung for minutes; a malformed address printed its error,
+    then waited 40 s and ended on a traceback; a refused port was retried for 20 s."""
+    started = time.monotonic()
+    proc = _cli_in(tmp_path, "--scheduler", address.format(http=http_port[0]))
+    line = _one_line_error(proc, timeout=60)
+    assert time.monotonic() - started < 30, line  # the import, then at most the 5 s handshake
+    assert proc.returncode == code, line
+    for needle in needles:
+        assert needle in line, line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_cli_ctrl_c_while_connecting_to_the_scheduler(tmp_path, http_port):
+    """Ctrl-C in the handshake with a port that never answers: 'interrupted', exit 130, at once."""
+    port, connected = http_port
+    proc = _cli_in(tmp_path, "--scheduler", f"tcp://127.0.0.1:{port}")
+    try:
+        assert connected.wait(120), proc.communicate()
+    finally:
+        if not connected.is_set():
+            proc.kill()
+    time.sleep(1.0)  # well inside the handshake (it gives up after 5 s)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    line = _one_line_error(proc, timeout=30)
+    assert time.monotonic() - sent < 5, line
+    assert proc.returncode == 130 and line == "simpor-ext: interrupted", line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_cli_summary_names_the_cluster_and_its_backends(client, tmp_path, capsys, monkeypatch):
+    """A mixed cluster records device_ "cpu,cuda", which the summary resolved
+    as a device name (ValueError after the output was written)."""
+    from simpor_ext import cli
+
+    fit_resample = SIMPOR.fit_resample
+
+    def fit_on_a_mixed_cluster(self, X, y):
+        result = fit_resample(self, X, y)
+        assert self.device_ == "cpu"  # what these workers ran
+        self.device_ = "cpu,cuda"  # what a cluster with GPU workers records
+        return result
+
+    monkeypatch.setattr(SIMPOR, "fit_resample", fit_on_a_mixed_cluster)
+    X, y = data()
+    pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]).assign(label=y).to_csv(tmp_path / "in.csv",
+                                                                                        index=False)
+    address = client.scheduler.address
+    code = cli.main(["balance", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"), "--target", "label",
+                     "--no-informative", "--device", "cpu", "--scheduler", address])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.strip().endswith(f" s on the Dask cluster at {address} (cpu,cuda); wrote {tmp_path / 'out.csv'}"), out

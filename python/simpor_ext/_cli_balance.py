@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ._cli_options import INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, flag_message
+from ._cli_scheduler import scheduler_client
+from ._cli_signals import late_signals, run_complete
 from ._cli_tables import (EXIT_USAGE, AtomicOutput, CLIError, table_format, one_line, read_table, resolve_strategy,
                           split_features)
 
@@ -90,6 +92,8 @@ def _summary(y, y_res, seconds: float, device: str, output: Path) -> str:
     import pandas as pd
 
     before = pd.Series(y).value_counts(sort=False)
+    with contextlib.suppress(TypeError):  # labels that do not compare keep the file's order
+        before = before.sort_index()  # the sampler's (np.unique's) order, as the README shows
     after = pd.Series(y_res).value_counts(sort=False)
     added = ", ".join(f"{label!s} +{after[label] - before[label]} ({before[label]} -> {after[label]})"
                       for label in before.index)
@@ -97,15 +101,27 @@ def _summary(y, y_res, seconds: float, device: str, output: Path) -> str:
             f"on {device}; wrote {output}")
 
 
-def _device_used(sampler) -> str:
-    """The backend that ran, with its thread count on the CPU."""
-    from ._backends import get_backend, n_threads_for
+def _device_used(sampler, scheduler: Optional[str]) -> str:
+    """What ran, from what the fit recorded in ``device_``. Never resolved again
+    after the work: this machine may have no GPU where the fit used a cluster's,
+    and a mixed cluster's ``"cpu,cuda"`` is no device name."""
+    from ._backends import cpu, cuda, n_threads_for
 
-    return get_backend(sampler.device_, n_threads_for(sampler.n_jobs)).description
+    if scheduler:
+        return f"the Dask cluster at {scheduler} ({sampler.device_})"
+    if sampler.device_ == "cpu":
+        threads = n_threads_for(sampler.n_jobs) or cpu.build_info()["max_threads"]
+        return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
+    try:
+        names = cuda.device_names()
+    except Exception:  # noqa: BLE001 -- a name is a nicety; the rows are written
+        names = []
+    return f"{sampler.device_} ({', '.join(names)})" if names else sampler.device_
 
 
 def _check_paths(args: argparse.Namespace) -> None:
-    table_format(args.input)
+    if table_format(args.input) == "parquet" and args.sep is not None:
+        raise CLIError("--sep applies to CSV input; the input is Parquet", EXIT_USAGE)
     if args.origin_column is not None and args.origin_column == args.target:
         raise CLIError("--origin-column must differ from --target", EXIT_USAGE)
     if args.input.exists() and args.output.exists() and os.path.samefile(args.input, args.output):
@@ -113,31 +129,11 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 
 def _load(args: argparse.Namespace):
-    df = read_table(args.input)
-    X, y = split_features(df, args.target)
+    df = read_table(args.input, args.sep)
+    X, y = split_features(df, args.target, args.input)
     if args.origin_column is not None and args.origin_column in df.columns:
         raise CLIError(f"--origin-column {args.origin_column!r} is already a column of the input", EXIT_USAGE)
     return df, X, y
-
-
-@contextlib.contextmanager
-def _scheduler_client(address: Optional[str]):
-    """A ``distributed.Client`` connected to ``address`` for the fit (None: run locally), closed after it."""
-    if not address:
-        yield None
-        return
-    from .distributed import require_distributed
-
-    try:
-        distributed = require_distributed()
-    except ImportError as exc:
-        raise CLIError(f"--scheduler: {one_line(exc)}", EXIT_USAGE) from None
-    try:
-        client = distributed.Client(address, timeout="20s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise CLIError(f"--scheduler: cannot connect to {address}: {one_line(exc)}") from None
-    with client:
-        yield client
 
 
 def run_balance(args: argparse.Namespace) -> int:
@@ -146,15 +142,24 @@ def run_balance(args: argparse.Namespace) -> int:
     try:
         df, X, y = _load(args)
         params = _sampler_params(args, y)
-        with _scheduler_client(params.pop("client", None) or os.environ.get("DASK_SCHEDULER_ADDRESS")) as client:
+        scheduler = params.pop("client", None) or os.environ.get("DASK_SCHEDULER_ADDRESS")
+        with scheduler_client(scheduler) as client:
             sampler = _make_sampler({**params, "client": client})
             start = time.perf_counter()
             X_res, y_res = _fit_resample(sampler, X, y)
             seconds = time.perf_counter() - start
-        output.commit(_output_frame(df, args.target, X_res, y_res, args.origin_column, sampler))
-    except BaseException:
-        output.discard()
-        raise
+        output.write(_output_frame(df, args.target, X_res, y_res, args.origin_column, sampler))
+        run_complete()  # the rename below completes the run: no signal may undo it now
+        output.commit()
+    except BaseException as exc:
+        # A signal that came just before the switch can surface after the
+        # rename: the file is complete, and so is the run.
+        if not (isinstance(exc, KeyboardInterrupt) and output.committed):
+            output.discard()
+            raise
+        run_complete()
     if not args.quiet:
-        print(_summary(y, y_res, seconds, _device_used(sampler), args.output))
+        print(_summary(y, y_res, seconds, _device_used(sampler, scheduler), args.output))
+    for name in late_signals():
+        print(f"simpor-ext: {name} ignored: {args.output} was already written", file=sys.stderr)
     return 0

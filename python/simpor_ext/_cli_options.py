@@ -30,6 +30,15 @@ def integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
 
 
+def separator(text: str) -> str:
+    """A CSV field delimiter: one character; 'tab' or '\\t' for a tab."""
+    if text.lower() in ("tab", "\\t"):
+        return "\t"
+    if len(text) != 1 or text in "\"\r\n":
+        raise argparse.ArgumentTypeError(f"must be one character or 'tab', got {text!r}")
+    return text
+
+
 def _number(text: str) -> Any:
     """An int where the text is one, else a float."""
     try:
@@ -93,7 +102,8 @@ SAMPLER_OPTIONS: list[tuple[str, str, dict]] = [
     ("--max-iter", "max_iter", dict(type=integer, metavar="N", help="maximum ascent trials per synthetic row")),
     ("--step", "step", dict(
         type=_number, metavar="RAD", help="rotation angle in radians, in (0, pi/2]: the first trial angle "
-                                          "(adaptive) or every rotation (fixed)")),
+                                          "(newton, adaptive; hessian where its model has no maximum) or every "
+                                          "rotation (fixed)")),
     ("--tol", "tol", dict(type=_number, metavar="TOL",
                           help="convergence tolerance in the step rule's units: newton and hessian, slope of log f in nats per "
                                "radian (1e-4); adaptive, smallest angle in radians, <= --step (1e-3)")),

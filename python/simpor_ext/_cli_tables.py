@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from ._columns import is_number_column
 
@@ -51,8 +51,25 @@ def _require_pyarrow(path: Path) -> None:
         raise CLIError(f"{path}: Parquet needs pyarrow: pip install 'simpor_ext[parquet]'", EXIT_USAGE) from None
 
 
-def read_table(path: Path):
-    """Read a CSV/TSV/Parquet file into a DataFrame, failing in one line."""
+# Field delimiters a one-column header is checked for; the name a message gives each.
+DELIMITERS = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+
+
+def delimiter_in(header: str) -> Optional[str]:
+    """The delimiter a lone header cell holds most of (the file's, split by
+    another one), or None."""
+    counts = {sep: header.count(sep) for sep in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None
+
+
+def read_table(path: Path, sep: Optional[str] = None):
+    """Read a CSV/TSV/Parquet file into a DataFrame, failing in one line.
+
+    ``sep``: the CSV delimiter; None takes ',' (tab for .tsv), or the one the
+    header shows where it reads as a single column holding another delimiter
+    (e.g. ';', common where ',' is the decimal mark).
+    """
     import pandas as pd
 
     fmt = table_format(path)
@@ -65,7 +82,12 @@ def read_table(path: Path):
     try:
         if fmt == "parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, sep="\t" if fmt == "tsv" else ",")
+        if sep is None:
+            sep = "\t" if fmt == "tsv" else ","
+            header = pd.read_csv(path, sep=sep, nrows=0).columns
+            if len(header) == 1:
+                sep = delimiter_in(str(header[0])) or sep
+        return pd.read_csv(path, sep=sep)
     except pd.errors.EmptyDataError:
         raise CLIError(f"{path}: the file is empty") from None
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -81,9 +103,9 @@ def _write_table(df, path: Path, fmt: str) -> None:
 
 class AtomicOutput:
     """Reserve a temporary file beside ``path`` now (proving the folder is
-    writable before any work is done); :meth:`commit` renames it over
-    ``path``, :meth:`discard` removes it. A failure never leaves a partial
-    ``path``."""
+    writable before any work is done); :meth:`write` fills it, :meth:`commit`
+    renames it over ``path``, :meth:`discard` removes it. A failure never
+    leaves a partial ``path``."""
 
     def __init__(self, path: Path, *, overwrite: bool) -> None:
         self.path, self.fmt = path, table_format(path)
@@ -97,6 +119,7 @@ class AtomicOutput:
             raise CLIError(f"output folder not writable: {path.parent}: {exc.strerror}") from None
         os.close(fd)
         self.tmp = Path(tmp)
+        self._written: Optional[os.stat_result] = None
 
     def _check_target(self, overwrite: bool) -> None:
         parent = self.path.parent
@@ -109,19 +132,40 @@ class AtomicOutput:
         if self.path.exists() and not overwrite:
             raise CLIError(f"output file exists: {self.path} (pass --overwrite to replace it)")
 
-    def commit(self, df) -> None:
+    def write(self, df) -> None:
+        """The whole table into the temporary file."""
         try:
             _write_table(df, self.tmp, self.fmt)
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp's 0600 is for the temp file only
-            os.replace(self.tmp, self.path)
+            self._written = os.stat(self.tmp)
         except OSError as exc:
             self.discard()
             raise CLIError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         except BaseException:
             self.discard()
             raise
+
+    def commit(self) -> None:
+        """Rename the written file over ``path``."""
+        try:
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise CLIError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+
+    @property
+    def committed(self) -> bool:
+        """Whether ``path`` is now the file :meth:`write` wrote: true from the
+        rename on, whatever interrupted the program after it."""
+        if self._written is None:
+            return False
+        try:
+            now = os.stat(self.path)
+        except OSError:
+            return False
+        return (now.st_dev, now.st_ino) == (self._written.st_dev, self._written.st_ino)
 
     def discard(self) -> None:
         try:
@@ -131,21 +175,23 @@ class AtomicOutput:
 
 
 # ------------------------------------------------------------ input checks
-def split_features(df, target: str):
+def split_features(df, target: str, source: Any = "the input"):
     """Return ``(X, y)``: the feature columns (a DataFrame, dtypes kept) and
-    the label array, or fail naming the offending column, row or class."""
+    the label array, or fail naming the offending column, row or class.
+    ``source`` names the table in messages (its file)."""
     import numpy as np
     import pandas as pd
 
     if target not in df.columns:
         shown = ", ".join(repr(str(c)) for c in list(df.columns)[:10])
         more = ", ..." if len(df.columns) > 10 else ""
-        raise CLIError(f"target column {target!r} not in the input; columns: {shown}{more}")
+        raise CLIError(f"target column {target!r} not in {source}; columns: {shown}{more}"
+                       f"{_delimiter_hint(df.columns)}")
     features = df.drop(columns=[target])
     if features.shape[1] == 0:
-        raise CLIError(f"no feature columns: the input has only the target column {target!r}")
+        raise CLIError(f"no feature columns: {source} has only the target column {target!r}")
     if len(df) == 0:
-        raise CLIError("no rows: the input holds only a header")
+        raise CLIError(f"no rows: {source} holds only a header")
     bad = [f"{c!r} ({features[c].dtype})" for c in features.columns
            if not is_number_column(features[c]) or pd.api.types.is_complex_dtype(features[c])]
     if bad:
@@ -157,6 +203,12 @@ def split_features(df, target: str):
     y = df[target].to_numpy()
     _check_labels(y, target)
     return features, y
+
+
+def _delimiter_hint(columns) -> str:
+    """Where the header is one cell holding a delimiter, say so: the file was split by another one."""
+    sep = delimiter_in(str(columns[0])) if len(columns) == 1 else None
+    return f"; the header looks {DELIMITERS[sep]}-separated: pass --sep {DELIMITERS[sep]}" if sep else ""
 
 
 def _check_labels(y, target: str) -> None:

@@ -4,9 +4,11 @@ Every failure the user can cause (a missing file, a bad column, a bad option
 value, an unwritable output) ends in one line on stderr and a non-zero exit
 status, never a traceback: 1 for bad input data or a failed run, 2 for bad
 usage or option values, 130 when interrupted (Ctrl-C), 143 when terminated
-(SIGTERM, unwound like Ctrl-C so no temporary file is left). ``--debug``
-re-raises instead. Warnings, from ``warnings`` or the package's ``logging``,
-print as one ``simpor-ext: warning:`` line each.
+(SIGTERM, unwound like Ctrl-C so no temporary file is left); either signal
+once OUTPUT is in place leaves the run complete (exit status 0, and a line
+saying it was ignored). ``--debug`` re-raises instead. Warnings, from
+``warnings`` or the package's ``logging``, print as one ``simpor-ext:
+warning:`` line each.
 pandas, matplotlib and the demo's models are imported by the commands that
 need them.
 """
@@ -16,7 +18,6 @@ import argparse
 import contextlib
 import logging
 import os
-import signal
 import sys
 import warnings
 from pathlib import Path
@@ -24,7 +25,9 @@ from typing import Any, Callable, Optional, Sequence
 
 from ._backends import FALLBACK_NOTICE
 from ._cli_balance import run_balance
-from ._cli_options import INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, integer, positive_int, sampler_defaults, with_default
+from ._cli_options import (INFORMATIVE_OPTIONS, SAMPLER_OPTIONS, integer, positive_int, sampler_defaults, separator,
+                           with_default)
+from ._cli_signals import Terminated, handle_signals
 from ._cli_tables import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE, CLIError, one_line
 
 
@@ -102,6 +105,9 @@ def _add_balance_parser(commands) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, metavar="OUTPUT",
                    help="output table; format from the extension")
     p.add_argument("--target", required=True, metavar="COLUMN", help="the label column; all others are features")
+    p.add_argument("--sep", type=separator, metavar="SEP",
+                   help="field delimiter of a CSV input: one character, or 'tab' (default: ',', tab for .tsv, "
+                        "unless the header reads as one column holding another of ',', ';', tab, '|': that one)")
     p.add_argument("--origin-column", metavar="NAME",
                    help="add a column holding, for each synthetic row, the 0-based input row it was grown from")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
@@ -229,39 +235,17 @@ def _package_log_to_stderr():
         package.propagate = propagate
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM (job schedulers, container stops), unwound like Ctrl-C: every
-    ``except BaseException`` cleanup runs."""
-
-    received = False  # also when code that handles Ctrl-C re-raises a plain KeyboardInterrupt
-
-
-def _on_sigterm(signum, frame) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the cleanup finish
-    _Terminated.received = True
-    raise _Terminated()
-
-
-@contextlib.contextmanager
-def _sigterm_unwinds():
-    _Terminated.received = False
-    try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread: signals cannot be handled here
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of the ``simpor-ext`` console script; returns the exit status."""
+    """Entry point of the ``simpor-ext`` console script; returns the exit status.
+
+    With ``argv`` given (a caller in this process) the signal handlers are put
+    back on return; without, the process is ending, and a signal after a
+    complete run stays noted instead of killing it during shutdown.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
-    with _sigterm_unwinds(), _package_log_to_stderr():
+    with handle_signals(restore=argv is not None), _package_log_to_stderr():
         return _run(args)
 
 
@@ -275,7 +259,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"simpor-ext: error: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
-        if _Terminated.received:
+        if Terminated.received:
             print("simpor-ext: terminated", file=sys.stderr)
             return EXIT_TERMINATED
         print("simpor-ext: interrupted", file=sys.stderr)
