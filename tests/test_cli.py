@@ -228,7 +228,6 @@ def _label_nan(df):
 
 
 BAD_DATA = {
-    "non-numeric columns": (_text_columns, ["non-numeric", "'city'", "'zone'"]),
     "nan": (_nan, ["NaN", "row 7", "'width'"]),
     "inf": (_inf, ["infinite", "row 11", "'depth'"]),
     "one class": (_one_class, ["single class", "'neg'"]),
@@ -249,6 +248,34 @@ def test_bad_data(tmp_path, case):
     result = run_cli("balance", source, "-o", "out.csv", "--target", "label", cwd=tmp_path)
     check_error(result.returncode, result.stderr, 1, *needles)
     assert folder_state(tmp_path) == state  # input byte-identical, nothing written
+
+
+def test_text_columns_are_categories(tmp_path):
+    """Text columns were refused ('non-numeric feature columns'); they are categories now."""
+    df = _text_columns(blobs()).assign(zone=lambda f: np.where(f["label"] == "pos", "b", f["zone"]))
+    df.to_csv(tmp_path / "data.csv", index=False)
+    result = run_cli("balance", "data.csv", "-o", "out.csv", "--target", "label", "--no-informative", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = pd.read_csv(tmp_path / "out.csv")
+    new = out.iloc[len(df):]
+    assert set(new["zone"]) == {"b"} and set(new["city"]) == {"Tampa"} and set(new["label"]) == {"pos"}
+
+
+def test_categorical_flag_names_integer_coded_columns(tmp_path):
+    df = blobs().assign(level=lambda f: np.where(f["label"] == "pos", 3, np.arange(len(f)) % 5))
+    df.to_csv(tmp_path / "data.csv", index=False)
+    result = run_cli("balance", "data.csv", "-o", "out.csv", "--target", "label", "--no-informative",
+                     "--categorical", "level", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert set(pd.read_csv(tmp_path / "out.csv")["level"].iloc[len(df):]) == {3}
+
+
+@pytest.mark.parametrize("flag, needles", [("none", ["'city'", "does not hold numbers"]),
+                                           ("height,nope", ["unknown column", "'nope'"])])
+def test_categorical_flag_errors(tmp_path, flag, needles):
+    _text_columns(blobs()).to_csv(tmp_path / "data.csv", index=False)
+    result = run_cli("balance", "data.csv", "-o", "out.csv", "--target", "label", "--categorical", flag, cwd=tmp_path)
+    check_error(result.returncode, result.stderr, 1, *needles)
 
 
 def test_huge_value_gives_finite_output(tmp_path):

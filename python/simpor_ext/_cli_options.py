@@ -13,6 +13,7 @@ from typing import Any
 
 from ._backends import DEVICES
 from .bandwidth import BANDWIDTH_RULES
+from .categories import CATEGORICAL_RULES, SMOOTHING_RULES
 from .kernels import CONTRASTS, STEP_RULES
 
 
@@ -78,6 +79,13 @@ def _json_object(text: str) -> dict:
     return value
 
 
+def _categorical_columns(text: str) -> Any:
+    """auto, none (an empty list: no categorical column) or comma-separated column names."""
+    if text.lower() in ("auto", "none"):
+        return "auto" if text.lower() == "auto" else []
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def _scorer(text: str) -> str:
     if text.lower().endswith(".onnx") and not Path(text).is_file():
         raise argparse.ArgumentTypeError(f"ONNX file not found: {text}")
@@ -130,6 +138,18 @@ SAMPLER_OPTIONS: list[tuple[str, str, dict]] = [
                                 "needs simpor_ext[dask]); same output bytes as a local run")),
     ("--random-state", "random_state", dict(
         type=integer, metavar="SEED", help="seed; the same seed gives the same output bytes")),
+    ("--categorical", "categorical_features", dict(
+        type=_categorical_columns, metavar="COLS",
+        help="categorical feature columns: auto (text, category and true/false columns), none, or column names "
+             "separated by commas (e.g. integer-coded categories)")),
+    ("--categorical-bandwidth", "categorical_bandwidth", dict(
+        type=_number_or_word, metavar="S",
+        help="smoothing of the categorical kernel, lambda_j = S (c_j - 1) / c_j: " + " | ".join(SMOOTHING_RULES)
+             + " (S = h^2) | a float in (0, 1]")),
+    ("--categorical-rule", "categorical_rule", dict(
+        choices=CATEGORICAL_RULES,
+        help="a synthetic row's categories: ratio (those maximising the posterior ratio among the seed's and its "
+             "neighbours' values), frequent (SMOTENC's most frequent among the neighbours), seed (the seed's)")),
 ]
 
 # Active-learning settings: (flag, ActiveLearning field, argparse keywords).

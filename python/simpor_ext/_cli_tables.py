@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
-from ._columns import is_number_column
 
 EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143  # 128 + SIGINT, 128 + SIGTERM
 
@@ -178,9 +177,9 @@ class AtomicOutput:
 def split_features(df, target: str, source: Any = "the input"):
     """Return ``(X, y)``: the feature columns (a DataFrame, dtypes kept) and
     the label array, or fail naming the offending column, row or class.
-    ``source`` names the table in messages (its file)."""
+    ``source`` names the table in messages (its file). The feature columns'
+    kinds are SIMPOR's to check (``categorical_features``)."""
     import numpy as np
-    import pandas as pd
 
     if target not in df.columns:
         shown = ", ".join(repr(str(c)) for c in list(df.columns)[:10])
@@ -192,14 +191,9 @@ def split_features(df, target: str, source: Any = "the input"):
         raise CLIError(f"no feature columns: {source} has only the target column {target!r}")
     if len(df) == 0:
         raise CLIError(f"no rows: {source} holds only a header")
-    bad = [f"{c!r} ({features[c].dtype})" for c in features.columns
-           if not is_number_column(features[c]) or pd.api.types.is_complex_dtype(features[c])]
-    if bad:
-        raise CLIError(f"non-numeric feature column{'s' if len(bad) > 1 else ''}: {', '.join(bad)}; SIMPOR "
-                       "interpolates numbers: encode (e.g. one-hot) or drop {} first".format(
-                           "them" if len(bad) > 1 else "it"))
     _check_missing(df)
-    _check_finite(features.to_numpy(dtype=np.float64), list(features.columns))
+    numbers = features.select_dtypes("number")
+    _check_finite(numbers.to_numpy(dtype=np.float64), list(numbers.columns))
     y = df[target].to_numpy()
     _check_labels(y, target)
     return features, y

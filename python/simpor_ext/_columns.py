@@ -26,7 +26,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["NUMERIC", "CATEGORICAL", "column_kind", "object_kind", "categorical_mask", "is_number_column"]
+__all__ = ["NUMERIC", "CATEGORICAL", "column_kind", "object_kind", "categorical_mask"]
 
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 
@@ -43,14 +43,14 @@ def object_kind(values: np.ndarray, missing: np.ndarray) -> tuple[str, Optional[
     """The kind of an object column from its non-missing cells: (kind, None),
     or ("mixed", row) naming the first cell whose kind differs from the first
     cell's, or ("other", row) for a cell that is neither a number nor text."""
-    kind, first = None, None
+    kind = None
     for row in np.flatnonzero(~missing):
         value = values[row]
         here = NUMERIC if _is_number(value) else CATEGORICAL if _is_text(value) else None
         if here is None:
             return "other", int(row)
         if kind is None:
-            kind, first = here, row
+            kind = here
         elif here != kind:
             return "mixed", int(row)
     return kind or NUMERIC, None
@@ -90,7 +90,9 @@ def categorical_mask(spec: Any, names: Sequence[Any], auto: np.ndarray, has_name
     if spec is None:
         return np.zeros(d, dtype=bool)
     items = list(np.asarray(spec, dtype=object).ravel()) if not isinstance(spec, str) else [spec]
-    if items and all(isinstance(v, (bool, np.bool_)) for v in items):
+    if not items:
+        return np.zeros(d, dtype=bool)
+    if all(isinstance(v, (bool, np.bool_)) for v in items):
         if len(items) != d:
             raise ValueError(f"categorical_features as a boolean mask must have one entry per feature ({d}), "
                              f"got {len(items)}")
@@ -115,17 +117,3 @@ def categorical_mask(spec: Any, names: Sequence[Any], auto: np.ndarray, has_name
     mask[[position[v] for v in items]] = True
     return mask
 
-
-def is_number_column(column: Any) -> bool:
-    """Whether a pandas column holds numbers (not categorical, text, dates or
-    booleans-as-categories; numbers in an object column are fine)."""
-    import pandas as pd
-
-    dtype = column.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return False
-    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
-        return True
-    if dtype == object:
-        return object_kind(column.to_numpy(), column.isna().to_numpy())[0] == NUMERIC
-    return False

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._columns import CATEGORICAL, NUMERIC, categorical_mask, column_kind, object_kind
+from ._columns import CATEGORICAL, categorical_mask, column_kind, object_kind
 from ._containers import RawColumn, container_of
 
 __all__ = ["Features", "read_features"]

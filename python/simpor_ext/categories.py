@@ -36,7 +36,6 @@ from __future__ import annotations
 from typing import Any, Callable, Union
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 
 __all__ = ["CATEGORICAL_RULES", "SMOOTHING_RULES", "resolve_smoothing", "log_weights", "one_hot",
            "neighbour_candidates", "most_frequent", "choose_by_ratio"]
@@ -82,6 +81,8 @@ def neighbour_candidates(Z_class: np.ndarray, codes_class: np.ndarray, seeds: np
     """(m, 1 + k', n_cat) codes: each seed's own (first), then its k' = min(k,
     n_class - 1) nearest neighbours' of its class, nearest first, in the
     kernel's metric (module docstring). ``seeds`` index the class's rows."""
+    from sklearn.neighbors import NearestNeighbors
+
     n_class = Z_class.shape[0]
     k = int(min(k, n_class - 1))
     own = codes_class[seeds][:, None, :]
