@@ -24,7 +24,13 @@ sys.path.insert(0, str(ROOT / "bench"))  # bench/report.py, summary.py, ... rend
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # the gallery shares the cores with the build
 
+import warnings  # noqa: E402
+
 import simpor_ext  # noqa: E402
+
+# The gallery runs with device="auto": on a machine without a GPU the one-line
+# fallback notice would otherwise open the output of the first example.
+warnings.filterwarnings("ignore", message="simpor_ext: no usable GPU")
 
 project = "simpor_ext"
 author = "simpor_ext developers"
@@ -39,11 +45,12 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",
+    "simpor_docs",
 ]
 
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**/README.rst", "auto_examples/*.ipynb",
-                    "auto_examples/*.py", "auto_examples/*.zip", "_generated/*.md"]
+                    "auto_examples/*.py", "auto_examples/*.zip", "_generated"]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 default_role = "literal"
@@ -75,10 +82,9 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "simpor_docs.ExampleOrder",
     "backreferences_dir": "gen_modules/backreferences",
     "doc_module": ("simpor_ext",),
-    "reference_url": {"simpor_ext": None},
     "download_all_examples": False,
     "remove_config_comments": True,
     "matplotlib_animations": False,
