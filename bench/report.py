@@ -37,12 +37,12 @@ def _names(methods: Sequence[str]) -> str:
 # --------------------------------------------------------------------------
 # Tables
 # --------------------------------------------------------------------------
-def rank_table(summary: dict, tests: bool = True) -> str:
+def rank_table(summary: dict, tests: bool = True, metrics: Sequence[str] = METRICS) -> str:
     """Mean rank of the main methods per metric, with Friedman's p and Nemenyi's CD."""
     main = summary["main_methods"]
     extra = " Friedman p | Nemenyi CD |" if tests else ""
     lines = [f"| metric | {_names(main)} |{extra}", "|---|" + "---:|" * (len(main) + (2 if tests else 0))]
-    for k in METRICS:
+    for k in metrics:
         ranks, t = summary["mean_rank"][k].get("all"), summary["tests"][k]
         if not ranks:
             continue
@@ -270,7 +270,7 @@ def _ablation_lines(payload: dict) -> list:
 
 
 def doc_block(payload: dict, full: bool = False) -> str:
-    """The generated part of README.md's Results section (``full``: of SUMMARY.md, with more detail)."""
+    """The overview of every result (``full``: SUMMARY.md's generated block, with more detail)."""
     s = payload["summary"]
     t = s["timing"]
     parts = [_scope(payload), "", "Mean rank over the data sets (1 = best; ties share the average rank):", "",
@@ -296,6 +296,20 @@ def doc_block(payload: dict, full: bool = False) -> str:
         parts += ["", f"Resampling cost: SIMPOR {t['simpor']['resample_mean_s']:.2f} s per split against SMOTE's "
                   f"{t['smote']['resample_mean_s']:.3f} s ({t['simpor']['resample_mean_s'] / t['smote']['resample_mean_s']:.0f}x), "
                   f"on one thread per worker of a shared 2-core machine."]
+    return "\n".join(parts)
+
+
+def headline_block(payload: dict) -> str:
+    """The generated part of README.md: one table of mean ranks (macro F1, ROC AUC) and what the tests
+    say about it; the documentation's results pages and SUMMARY.md have the rest."""
+    s = payload["summary"]
+    n_sets, st = len(s["ranked_datasets"]), payload["settings"]
+    parts = [f"Mean rank over {n_sets} imbalanced data sets (1 = best; up to {st['trials']} trials each, the "
+             "paper's Table 1 MLP trained on each method's output, SIMPOR untuned):", "",
+             rank_table(s, metrics=("f1", "auc")), ""]
+    parts += ["- " + significance_sentence(s["tests"][k], k) for k in ("f1", "auc") if s["tests"][k]]
+    if "simpor_vs" in s:
+        parts += ["- " + holm_sentence(s, "f1")]
     return "\n".join(parts)
 
 

@@ -4,7 +4,9 @@
 Run as a script, it rebuilds everything derived from a results folder's
 ``results.json`` (the per-split records): the summary inside it,
 ``results.md``, the figures drawn from the summary and, with ``--docs``, the
-generated blocks of README.md and the folder's SUMMARY.md.
+generated blocks of README.md (the headline table) and the folder's SUMMARY.md.
+The documentation's results pages are rendered from the same records when
+the docs are built (docs/_ext/simpor_docs.py).
 
 Which numbers compare what:
 
@@ -280,7 +282,8 @@ def write_outputs(payload: dict, out: Path, docs: Optional[Sequence[Path]] = Non
     (out / "results.md").write_text(report.results_markdown(payload))
     (out / "results.json").write_text(json.dumps(finite(payload), indent=1))
     for path in docs or ():
-        report.replace_block(path, report.doc_block(payload, full=path.name == "SUMMARY.md"))
+        report.replace_block(path, report.headline_block(payload) if path.name == "README.md"
+                             else report.doc_block(payload, full=path.name == "SUMMARY.md"))
     return summary
 
 

@@ -71,3 +71,19 @@ def test_replace_block_touches_only_the_block(tmp_path):
     (tmp_path / "other.md").write_text("no markers")
     with pytest.raises(ValueError, match="no generated block"):
         report.replace_block(tmp_path / "other.md", "x")
+
+
+def test_readme_headline_is_current():
+    """README.md's generated block is what `python bench/summary.py bench/results --docs` writes."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme, results = root / "README.md", root / "bench" / "results" / "results.json"
+    if not (readme.is_file() and results.is_file()):
+        pytest.skip("README.md or bench/results/results.json is not beside the tests")
+    payload = json.loads(results.read_text())
+    payload["methods"] = [m for m in summary.METHODS if any(r["method"] == m for r in payload["records"])]
+    payload["summary"] = summary.summarise(payload["records"], payload["methods"])
+    text = readme.read_text(encoding="utf-8")
+    assert f"{report.BEGIN}\n{report.headline_block(payload)}\n{report.END}" in text

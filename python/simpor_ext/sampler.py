@@ -98,10 +98,10 @@ class SIMPOR(BaseOverSampler):
         Hessian of log f (several times fewer trials in high dimension);
         ``"auto"``, per row, hessian where the Hessian at its start point is
         exact (every point within 8 nats of the top weight, at most 256 per
-        class) or cheap (n >= 2048 d), else newton (always newton on the GPU);
-        ``"adaptive"``, the rule of earlier versions (grow the angle after
-        an accepted trial, halve it after a rejected one); ``"fixed"``, the
-        paper's constant rotation.
+        class) or cheap (n >= 2048 d), else newton (always newton on the GPU).
+        Two baselines are kept for comparison: ``"adaptive"``, the rule of
+        earlier versions (grow the angle after an accepted trial, halve it
+        after a rejected one), and ``"fixed"``, the paper's constant rotation.
     kde_tol : float, default=1e-3
         Most the returned ``log_ratio_`` may differ from the exact log f at
         the returned rows, in nats. Above 0 the CPU ascent evaluates each

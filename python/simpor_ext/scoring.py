@@ -41,7 +41,7 @@ _ONNX_DTYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64}
 
 
 def entropy(proba: np.ndarray) -> np.ndarray:
-    """Prediction entropy with log base = number of classes (paper eq. 4).
+    """Prediction entropy with log base = number of classes (the paper's equation 4).
 
     Parameters
     ----------
