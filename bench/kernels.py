@@ -6,6 +6,10 @@ NumPy (CPU) or PyTorch (CUDA) implementation of the same maths measured in the
 same run, and the machine's float32 matmul rate. Ratios are what to compare
 across runs; absolute numbers depend on the machine and its load.
 
+``--categorical K`` (default 8) adds the cost of a pair on mixed data: the
+same numeric problem with K categorical columns of 4 categories each, timed
+alternately with the numeric one, and their ratio (``x cat``).
+
 On the GPU each side is timed twice, like with like: a whole call (NumPy
 arrays in, NumPy arrays out: uploads and copies back included) and the
 computation alone on data already on the device (our kernels timed with CUDA
@@ -104,7 +108,7 @@ def device_kernel_seconds(points, numer, denom, h, repeat):
     return timer(points, numer, denom, h, repeat)
 
 
-def bench_case(device, n, d, m, dtype, repeat, baseline):
+def bench_case(device, n, d, m, dtype, repeat, baseline, n_categorical):
     """Our kernels next to the baseline on one problem: a row of the table."""
     rng = np.random.default_rng(n + d)
     points, numer, denom = make_data(rng, n, m, d, dtype)
@@ -115,7 +119,30 @@ def bench_case(device, n, d, m, dtype, repeat, baseline):
     row = time_ours(device, points, numer, denom, h, radii, dirs, repeat)
     row.update(dtype=np.dtype(dtype).name, n=n, d=d, m=m)
     add_baseline(row, t_call, t_device)
+    if n_categorical:
+        row["categorical_cost_ratio"] = categorical_cost(device, rng, points, numer, denom, h, n_categorical, repeat)
     return row
+
+
+def categorical_cost(device, rng, points, numer, denom, h, k, repeat, levels=4):
+    """Seconds of a log f evaluation with k categorical columns over the
+    numeric one's, timed alternately (best of each) so that drifts in the
+    machine's speed cancel."""
+    from simpor_ext.categories import log_weights
+
+    def codes(n):
+        return rng.integers(0, levels, size=(n, k)).astype(np.int32)
+
+    cats = kernels.Categories(codes(len(numer)), codes(len(denom)), log_weights(np.full(k, levels), 0.3))
+    point_codes = codes(len(points))
+    numeric = lambda: kernels.log_ratio_grad(points, numer, denom, h, device=device)  # noqa: E731
+    mixed = lambda: kernels.log_ratio_grad(points, numer, denom, h, codes=point_codes,  # noqa: E731
+                                           categories=cats, device=device)
+    t_numeric, t_mixed = np.inf, np.inf
+    for _ in range(repeat):
+        t_numeric = min(t_numeric, best_time(numeric, 1))
+        t_mixed = min(t_mixed, best_time(mixed, 1))
+    return t_mixed / t_numeric
 
 
 def time_ours(device, points, numer, denom, h, radii, dirs, repeat):
@@ -188,6 +215,8 @@ def print_table(rows, gflops):
     gpu = any("kernel_pairs_per_s" in r for r in rows)
     cols = [("pairs/s", "pairs_per_s"), ("ascent/s", "ascent_pairs_per_s"), ("base/s", "baseline_pairs_per_s"),
             ("x base", "speedup")]
+    if any("categorical_cost_ratio" in r for r in rows):
+        cols += [("x cat", "categorical_cost_ratio")]
     if gpu:  # the same comparison on device-resident data
         cols += [("kernel/s", "kernel_pairs_per_s"), ("kbase/s", "baseline_kernel_pairs_per_s"),
                  ("x kbase", "kernel_speedup")]
@@ -197,7 +226,8 @@ def print_table(rows, gflops):
     def cell(v, key):
         if v is None:
             return "-"
-        return f"{v:.2f}" if key in ("speedup", "kernel_speedup", "flop_ratio_vs_matmul") else f"{v:.3e}"
+        ratios = ("speedup", "kernel_speedup", "flop_ratio_vs_matmul", "categorical_cost_ratio")
+        return f"{v:.2f}" if key in ratios else f"{v:.3e}"
     print(f"{'dev':5} {'dtype':8} {'n':>7} {'d':>4} {'m':>6} " + " ".join(f"{h:>10}" for h, _ in cols))
     for r in rows:
         print(f"{r['device']:5} {r['dtype']:8} {r['n']:>7} {r['d']:>4} {r['m']:>6} "
@@ -213,6 +243,8 @@ def main(argv=None):
     ap.add_argument("--dtype", nargs="+", default=["float32", "float64"])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--e2e", action="store_true", help="also time balance() on credit-card-shaped data")
+    ap.add_argument("--categorical", type=int, default=8, metavar="K",
+                    help="also time each problem with K categorical columns (0: skip)")
     ap.add_argument("--json", help="write the rows here as JSON")
     args = ap.parse_args(argv)
 
@@ -226,7 +258,7 @@ def main(argv=None):
             for d in ds:
                 m = args.m or (32_768 if gpu else int(np.clip(2e8 / (n * d / 30), 64, 4096)))
                 before = 0.0 if gpu else matmul_gflops(args.repeat)
-                row = bench_case(args.device, n, d, m, np.dtype(dtype).type, args.repeat, baseline)
+                row = bench_case(args.device, n, d, m, np.dtype(dtype).type, args.repeat, baseline, args.categorical)
                 if not gpu:  # a GPU kernel next to a CPU matmul says nothing
                     # The best matmul rate measured just before and after the case: the
                     # machine's speed drifts over a grid, and noise only ever slows it.
@@ -235,6 +267,9 @@ def main(argv=None):
                 rows.append(row)
     gflops = max(r["matmul_gflops_f32"] for r in rows) if not gpu else matmul_gflops(args.repeat)
     print_table(rows, gflops)
+    if args.categorical:
+        print(f"x cat: seconds per log f evaluation with {args.categorical} categorical columns (4 categories each) "
+              "over the numeric problem's, same numeric d")
     if gpu and not any("baseline_pairs_per_s" in r for r in rows):
         print("note: PyTorch with CUDA not available, baseline column skipped")
     result = dict(device_info=device_info(), matmul_gflops_f32=gflops, rows=rows)

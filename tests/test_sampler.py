@@ -290,6 +290,25 @@ def test_verbose_progress_bar_on_stderr(capsys):
     assert "SIMPOR" in err and "110/110" in err
 
 
+def test_progress_counts_rows_as_they_finish():
+    """The bar moved a whole chunk at a time (0 -> 2048 -> 4000): the native
+    ascent counts seeds as they finish, and the caller hears of them while it runs."""
+    from simpor_ext import kernels
+    from simpor_ext._backends import get_backend
+
+    rng = np.random.default_rng(0)
+    numer, denom = rng.normal(size=(400, 20)) + 0.3, rng.normal(size=(8000, 20))
+    m = 600
+    seeds = numer[rng.integers(0, 400, m)]
+    dirs = rng.normal(size=(m, 20))
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    sets = kernels.make_sets(numer, denom, 0.6)
+    steps = []
+    spec = kernels.AscentSpec(step_rule="newton", kde_tol=0.0)
+    kernels.run_ascent(sets, seeds, None, np.full(m, 0.5), dirs, spec, get_backend("cpu", 1), steps.append)
+    assert sum(steps) == m and len(steps) > 1, steps
+
+
 def test_progress_bar_covers_active_learning(capsys):
     """The bar appeared only once the ascent began, most of a small fit in."""
     X, y = blobs()
@@ -307,6 +326,7 @@ def test_quiet_by_default_and_logs(capsys, caplog):
     assert out == "" and "SIMPOR" not in err
     messages = " ".join(r.getMessage() for r in caplog.records)
     assert "bandwidth" in messages and "active learning round" in messages
+    assert "class 1: 110 synthetic rows" in messages  # the label, not "class code 1"
 
 
 # ---------------------------------------------------------------- devices

@@ -68,8 +68,7 @@ def _with_cell(X, row, col, value, dtype=None):
 @pytest.mark.parametrize("X, match", [
     (_with_cell(small()[0], 5, 2, np.nan), r"Input X contains NaN at row 5, column 2 \(1 missing"),
     (_with_cell(small()[0], 7, 1, -np.inf), r"Input X contains infinity at row 7, column 1"),
-    (_with_cell(small()[0], 9, 0, "x", object), r"column 0 \(object\) of X does not hold numbers \(row 9, column 0 "
-                                                r"holds 'x'\)"),
+    (_with_cell(small()[0], 9, 0, "x", object), r"column 0 of X mixes numbers and text \(row 9, column 0 holds 'x'\)"),
     (_with_cell(small()[0], 3, 1, None, object), r"Input X contains NaN at row 3, column 1"),
 ], ids=["nan", "inf", "text in an object array", "None in an object array"])
 def test_bad_values_are_located(X, match):
@@ -83,9 +82,12 @@ def test_bad_values_in_frames_are_located():
     df = pd.DataFrame(X, columns=["a", "b", "c"])
     with pytest.raises(ValueError, match=r"Input X contains NaN at row 4, column 'b' \(2 missing"):
         run(df.assign(b=df["b"].where(~df.index.isin([4, 8]))), y)
-    with pytest.raises(ValueError, match=r"column 'c' \(object\) of X does not hold numbers \(row 6, column 'c' "
-                                         r"holds 'n/a'\)"):
-        run(df.astype({"c": object}).assign(c=lambda f: f["c"].where(f.index != 6, "n/a")), y)
+    with_text = df.astype({"c": object}).assign(c=lambda f: f["c"].where(f.index != 6, "n/a"))
+    with pytest.raises(ValueError, match=r"column 'c' of X mixes numbers and text \(row 6, column 'c' holds 'n/a'\)"):
+        run(with_text, y)
+    with pytest.raises(ValueError, match=r"column 'c' \(object, row 6, column 'c' holds 'n/a'\) of X does not hold "
+                                         r"numbers"):
+        run(with_text, y, categorical_features=None)
 
 
 @pytest.mark.parametrize("missing", [pd.NA, None, np.nan])

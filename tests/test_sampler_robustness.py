@@ -161,20 +161,29 @@ def test_wide_mixed_frame_is_not_fragmented():
     np.array(["u", "v", "w"])[np.arange(150) % 3],
     pd.date_range("2020-01-01", periods=150),
 ], ids=["int categorical", "str categorical", "strings", "dates"])
-def test_non_numeric_frame_columns_refused_naming_them(column):
+def test_columns_declared_numeric_that_hold_no_numbers_are_refused_naming_them(column):
     """Numeric categoricals came back NaN in every synthetic row; string ones
-    failed without naming the column."""
+    failed without naming the column. (By default, categoricals and strings
+    are categorical columns: tests/test_mixed_sampler.py.)"""
     X, y = data()
     df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
     df["kind"] = column
-    with pytest.raises(ValueError, match=r"column 'kind' \(.+\) of X does not hold numbers: encode"):
-        balance(df, y, **FAST)
+    with pytest.raises(ValueError, match=r"column 'kind' \(.+\) of X does not hold numbers: name them in "
+                                         "categorical_features"):
+        balance(df, y, **FAST, categorical_features=None)
 
 
 def test_every_non_numeric_column_named():
     X, y = data()
     df = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(city="Tampa", zone=pd.Categorical(["x"] * 150))
     with pytest.raises(ValueError, match=r"columns 'city' \(.+\), 'zone' \(category\) of X do not"):
+        balance(df, y, **FAST, categorical_features=None)
+
+
+def test_dates_are_neither_numeric_nor_categorical():
+    X, y = data()
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(when=pd.date_range("2020-01-01", periods=150))
+    with pytest.raises(ValueError, match=r"column 'when' \(datetime64.*\) of X is neither numeric nor categorical"):
         balance(df, y, **FAST)
 
 

@@ -57,15 +57,28 @@ def _refuse_cell(col: RawColumn, row: int) -> None:
                     "argument must be a string (a category) or a number")
 
 
-def _check_numeric(col: RawColumn) -> None:
-    """Missing, infinite or non-number cells of a numeric column, located."""
+def _not_numbers(col: RawColumn) -> str:
+    """Why a column declared numeric does not hold numbers ("" when it does): its dtype and first non-number."""
     if col.kind == "object" and object_kind(col.values, col.missing)[0] == "other":
         _refuse_cell(col, object_kind(col.values, col.missing)[1])
     bad = _first_non_number(col) if col.kind == "object" else None
-    if col.kind in ("other", "text", "category") or bad is not None:
-        cell = f" ({_where(col.name, bad)} holds {col.values[bad]!r})" if bad is not None else ""
-        raise ValueError(f"column {col.name!r} ({col.dtype}) of X does not hold numbers{cell}: name it in "
-                         "categorical_features, or encode or drop it")
+    if col.kind not in ("other", "text", "category") and bad is None:
+        return ""
+    cell = f", {_where(col.name, bad)} holds {col.values[bad]!r}" if bad is not None else ""
+    return f"{col.name!r} ({col.dtype}{cell})"
+
+
+def _refuse_non_numbers(columns: list) -> None:
+    """Every column declared numeric that does not hold numbers, named in one error."""
+    bad = [text for text in map(_not_numbers, columns) if text]
+    if bad:
+        many = len(bad) > 1
+        raise ValueError(f"column{'s' if many else ''} {', '.join(bad)} of X {'do' if many else 'does'} not hold "
+                         "numbers: name them in categorical_features, or encode or drop them")
+
+
+def _check_numeric(col: RawColumn) -> None:
+    """Missing and infinite cells of a numeric column, located."""
     if col.missing.any():
         row = int(np.argmax(col.missing))
         raise ValueError(f"Input X contains NaN at {_where(col.name, row)} ({int(col.missing.sum())} missing in "
@@ -250,9 +263,13 @@ def read_features(X: Any, categorical_features: Any, estimator: str = "SIMPOR") 
     auto = np.array([_auto_kind(col) == CATEGORICAL for col in raw], dtype=bool) \
         if _needs_auto(categorical_features) else np.zeros(len(raw), dtype=bool)
     mask = categorical_mask(categorical_features, container.names, auto, container.has_names)
-    for col in (col for col, categorical in zip(raw, mask) if not categorical):
-        if col.kind == "other":
-            _refuse_other(col)
+    numeric_raw = [col for col, categorical in zip(raw, mask) if not categorical]
+    if categorical_features is not None:  # "auto" or named columns: dates and the like are neither kind
+        for col in numeric_raw:
+            if col.kind == "other":
+                _refuse_other(col)
+    _refuse_non_numbers(numeric_raw)
+    for col in numeric_raw:
         _check_numeric(col)
     numeric_columns, categorical_columns = np.flatnonzero(~mask), np.flatnonzero(mask)
     numeric = np.empty((container.n_rows, 0)) if numeric_columns.size == 0 else np.ascontiguousarray(

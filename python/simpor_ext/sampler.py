@@ -57,6 +57,12 @@ class SIMPOR(BaseOverSampler):
     (:func:`simpor_ext.kernels.ascend`). S is balanced first, then the rest of
     the class (Algorithm 2). Original rows come first, synthetic rows after.
 
+    On mixed data the class densities are product kernels (a Gaussian kernel
+    on the numeric columns times Aitchison and Aitken's kernel per
+    categorical column, :mod:`simpor_ext.categories`): a synthetic row's
+    categories are chosen among the values its seed's class holds near it
+    (``categorical_rule``), and the ascent then moves its numeric columns only.
+
     Parameters
     ----------
     sampling_strategy : float, str, dict or callable, default="auto"
@@ -158,6 +164,31 @@ class SIMPOR(BaseOverSampler):
         ``pip install "simpor_ext[dask]"``. ``clone`` shares the client;
         pickling stores ``client=None`` in its place (a live Client cannot
         be pickled, and the result does not depend on it).
+    categorical_features : "auto", None, array-like of int, bool or str, default="auto"
+        Which columns are categorical. ``"auto"``: category (pandas, polars,
+        pyarrow dictionaries), text and boolean columns; numbers are numeric,
+        so a NumPy numeric array is all numeric and an object array is read
+        column by column; a column mixing numbers and text is an error naming
+        its first text cell. Column indices, a boolean mask or column names
+        (integer-coded categories must be named). None: every column numeric.
+    categorical_bandwidth : "scott" or float in (0, 1], default="scott"
+        Smoothing s of the categorical kernel: Aitchison and Aitken's
+        ``lambda_j = s (c_j - 1) / c_j`` for a column of c_j categories (1:
+        the column is ignored by the density; towards 0: only equal
+        categories count). ``"scott"``: s = h^2 (at most 1), with h
+        ``bandwidth_``, the rate the theory of mixed product kernels gives
+        (bench/mixed_quality.py compares it with fixed s and with s chosen by
+        likelihood cross-validation).
+    categorical_rule : {"ratio", "frequent", "seed"}, default="ratio"
+        The categories of a synthetic row. ``"ratio"``: among the values its
+        seed and the seed's k nearest neighbours of its class hold (neighbours
+        in the kernel's metric), those that maximise the posterior ratio at
+        the row's start point on its sphere, by coordinate ascent from the
+        seed's values; on data without numeric columns each row draws one of
+        the k neighbours and chooses between its values and the seed's.
+        ``"frequent"``: SMOTENC's rule, the most frequent value among the k
+        neighbours (ties: the seed's, else the first category). ``"seed"``:
+        the seed's values. Every rule only gives a row values its class holds.
 
     Attributes
     ----------
@@ -165,6 +196,11 @@ class SIMPOR(BaseOverSampler):
         Class -> number of synthetic rows.
     bandwidth_ : float
         The KDE bandwidth used, in standardised units.
+    categorical_features_ : ndarray of int
+        Positions of the categorical columns in X.
+    category_log_weight_ : ndarray of float, shape (n_categorical,)
+        Per categorical column, the log kernel weight of a differing category
+        relative to an equal one (<= 0; 0 where the column has one category).
     informative_indices_ : ndarray of int
         Sorted row indices of S (empty when ``informative=None``).
     n_rounds_ : int
@@ -175,7 +211,9 @@ class SIMPOR(BaseOverSampler):
     radii_ : ndarray of float, shape (n_synthetic,)
         Sphere radius r of each synthetic row, in standardised units.
     log_ratio_ : ndarray of float, shape (n_synthetic,)
-        log of the posterior ratio (eq. 12) at each synthetic row.
+        log of the posterior ratio (eq. 12) at each synthetic row (of the
+        mixed product-kernel densities where X has categorical columns),
+        before integer columns are rounded.
     n_iter_ : ndarray of int, shape (n_synthetic,)
         Ascent trials per synthetic row.
     converged_ : ndarray of bool, shape (n_synthetic,)
@@ -186,9 +224,9 @@ class SIMPOR(BaseOverSampler):
         (trial point, data point) pairs the ascent evaluated, local
         selections included, over the pairs the same trials cost on all the
         data (1.0 with ``kde_tol=0`` or on the GPU, when nothing was generated).
-    center_, scale_ : ndarray of float, shape (n_features,)
-        The standardisation ``(x - center_) / scale_`` of the KDE space
-        (``scale_`` is 1 for constant features).
+    center_, scale_ : ndarray of float, shape (n_numeric,)
+        The standardisation ``(x - center_) / scale_`` of the numeric columns
+        in the KDE space (``scale_`` is 1 for constant features).
     device_ : str
         The backend that ran the ascent ("cpu" or "cuda"; on a cluster, the
         workers' backends joined by commas, e.g. "cpu,cuda").
@@ -207,9 +245,12 @@ class SIMPOR(BaseOverSampler):
     order, S-seeded rows first. The KDEs use the original rows only, so no
     synthetic row depends on another.
 
-    Integer and boolean inputs keep their dtype: synthetic values are
-    rounded to the nearest integer (imbalanced-learn truncates). Sparse input
-    is not supported: the KDE streams dense rows.
+    Every column keeps its dtype: integer columns are rounded to the nearest
+    integer (imbalanced-learn truncates) within the range they hold, and
+    integers beyond 2**53 are standardised relative to their least value so
+    that float64 keeps their spread; boolean columns declared numeric are
+    ``x >= 0.5``; categorical columns keep their categories and their order.
+    Sparse input is not supported: the KDE streams dense rows.
 
     References
     ----------
@@ -328,9 +369,10 @@ class SIMPOR(BaseOverSampler):
         Parameters
         ----------
         X : {array-like, dataframe} of shape (n_samples, n_features)
-            Numeric data: a NumPy array (or list), or a pandas, polars or
-            pyarrow DataFrame/Table, which comes back as the same kind of
-            object with the same columns and dtypes.
+            Numeric and categorical columns (``categorical_features``): a
+            NumPy array (or list), or a pandas, polars or pyarrow
+            DataFrame/Table, which comes back as the same kind of object
+            with the same columns and dtypes.
         y : array-like of shape (n_samples,)
             Class labels: integers, strings, booleans, or floats that are
             whole numbers (scikit-learn's classification targets).
