@@ -119,7 +119,7 @@ def load_split(name: str, trial: int, data_dir: Path) -> MixedSplit:
         folds = StratifiedKFold(5, shuffle=True, random_state=trial // 5).split(X, y)
         train, test = list(folds)[trial % 5]
         X_train, y_train, X_test, y_test = X.iloc[train], y[train], X.iloc[test], y[test]
-    categorical = [c for c in X_train.columns if X_train[c].dtype == object]
+    categorical = [c for c in X_train.columns if not pd.api.types.is_numeric_dtype(X_train[c])]
     return MixedSplit(X_train.reset_index(drop=True), y_train, X_test.reset_index(drop=True), y_test, categorical)
 
 
@@ -313,8 +313,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.getLogger("simpor_ext").setLevel(logging.ERROR)
     data_dir = find_data_dir(args.data_dir)
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "mixed_results.json"
-    records = json.loads(path.read_text())["records"] if args.resume and path.exists() else []
+    path, partial = args.out / "mixed_results.json", args.out / "mixed_records.jsonl"
+    records = _load(path, partial) if args.resume else []
+    partial.write_text("".join(json.dumps(r) + "\n" for r in records))  # every record so far, kept as units end
     have = {(r["dataset"], r["trial"], r["method"]) for r in records}
     units = [(ds, t, [m for m in methods if (ds, t, m) not in have]) for ds in args.datasets
              for t in range(args.trials)]
@@ -323,7 +324,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.jobs == 1:
         results = (run_unit(ds, t, ms, data_dir, args.max_epochs) for ds, t, ms in units)
         for k, unit in enumerate(results, 1):
-            records.extend(unit)
+            _keep(records, unit, partial)
             log.info("[%d/%d %.0fs] %s", k, len(units), time.perf_counter() - t_start,
                      " ".join(f"{r['dataset']}/{r['method']}={r['f1']:.3f}" for r in unit))
     else:
@@ -333,7 +334,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         with ProcessPoolExecutor(args.jobs, mp_context=mp.get_context("spawn")) as pool:
             futures = [pool.submit(run_unit, ds, t, ms, data_dir, args.max_epochs) for ds, t, ms in units]
             for k, fut in enumerate(as_completed(futures), 1):
-                records.extend(fut.result())
+                _keep(records, fut.result(), partial)
                 log.info("[%d/%d %.0fs]", k, len(units), time.perf_counter() - t_start)
     order = {m: i for i, m in enumerate(METHODS)}
     records.sort(key=lambda r: (r["dataset"], r["trial"], order[r["method"]]))
@@ -344,8 +345,22 @@ def main(argv: Optional[list[str]] = None) -> int:
     path.write_text(json.dumps(sm.finite({"settings": settings, "methods": all_methods, "records": records,
                                           "summary": summary}), indent=1))
     (args.out / "mixed_results.md").write_text(markdown + "\n")
+    partial.unlink()
     print(markdown)
     return 0
+
+
+def _load(path: Path, partial: Path) -> list[dict]:
+    """The records of an earlier run: those of a run cut short (the .jsonl), else its results."""
+    if partial.exists():
+        return [json.loads(line) for line in partial.read_text().splitlines() if line.strip()]
+    return json.loads(path.read_text())["records"] if path.exists() else []
+
+
+def _keep(records: list, unit: list, partial: Path) -> None:
+    records.extend(unit)
+    with open(partial, "a") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in unit)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,18 @@ def test_same_bytes_as_one_machine(client, small_chunks, n_classes, dtype):
     assert sampler.device_ == "cpu"
 
 
+@pytest.mark.parametrize("numeric", [2, 0], ids=["mixed", "categorical only"])
+def test_mixed_data_same_bytes_as_one_machine(client, small_chunks, numeric):
+    """The categories of each row are chosen in its chunk's task, on the worker: the same bytes."""
+    X, y = data()
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(X[:, :numeric], columns=[f"x{j}" for j in range(numeric)]).assign(
+        kind=np.where(y == 1, rng.choice(["a", "b"], len(y)), rng.choice(["a", "b", "c"], len(y))),
+        flag=(X[:, 2] > 0) | (y == 1))
+    local = balance(frame, y, **FAST)[0]
+    pd.testing.assert_frame_equal(SIMPOR(client=client, **FAST).fit_resample(frame, y)[0], local)
+
+
 def test_informative_and_auto_client(client):
     """Active learning stays on the client; "auto" finds the default client."""
     X, y = data()

@@ -11,7 +11,10 @@ At ``builder-inited`` this extension writes into ``docs/_generated/``:
   ``bench/report.py`` and ``bench/figures.py``;
 * ``cost_*.md``, ``method_*.md``: tables of the committed cost measurements
   (``bench/results/trials.json``, ``kde_tol.json``, ``scale.json``,
-  ``seed_directions.json``).
+  ``seed_directions.json``);
+* ``mixed_*.md``: the mixed-data benchmark (``bench/results/mixed/``, written
+  by ``bench/mixed_quality.py``) and the cost of a pair with categorical
+  columns (``bench/results/kernels_cpu.json``, from ``bench/kernels.py``).
 
 Pages include these files; a file is rewritten only when its text changes.
 """
@@ -274,8 +277,8 @@ def write_cost_tables(out: Path) -> None:
 class ExampleOrder:
     """The gallery's order: from what SIMPOR does to how to use it (sphinx-gallery sort key)."""
 
-    ORDER = ("plot_posterior_ratio_sphere.py", "plot_moon_boundaries.py", "plot_pipeline_gridsearch.py",
-             "plot_provenance.py", "plot_cost_vs_size.py", "plot_command_line.py")
+    ORDER = ("plot_posterior_ratio_sphere.py", "plot_moon_boundaries.py", "plot_mixed_data.py",
+             "plot_pipeline_gridsearch.py", "plot_provenance.py", "plot_cost_vs_size.py", "plot_command_line.py")
 
     def __init__(self, src_dir: str) -> None:
         self.src_dir = src_dir
@@ -287,11 +290,22 @@ class ExampleOrder:
         return f"<{type(self).__name__}>"
 
 
+def write_mixed(out: Path) -> None:
+    """The mixed-data tables: the benchmark's report, and the pair-cost ratios."""
+    report = (RESULTS / "mixed" / "mixed_results.md").read_text(encoding="utf-8")
+    _write(out / "mixed_results.md", report.replace("### ", "**", ).replace(" (macro F1)\n", " (macro F1)**\n"))
+    rows = [r for r in _load("kernels_cpu.json")["rows"] if "categorical_cost_ratio" in r]
+    _write(out / "mixed_cost.md", _table(
+        ["dtype", "n", "numeric d", "pair cost with 8 categorical columns / numeric pair"], ["---", "---:", "---:", "---:"],
+        ([r["dtype"], f"{r['n']:,}", r["d"], f"{r['categorical_cost_ratio']:.2f}x"] for r in rows)) + "\n")
+
+
 def generate(app) -> None:
     write_cli_reference(OUT)
     write_results(OUT)
     write_cost_tables(OUT)
     write_bench_notes(OUT)
+    write_mixed(OUT)
 
 
 def setup(app):
