@@ -32,6 +32,8 @@ struct TileView {
 // S[i][j] = (x_i . b_j / h^2 - |b_j|^2 / 2h^2 + sum_c [x_ic != b_jc] w_c) log2(e):
 // the score + |x_i|^2/2h^2 (a per-row shift that cancels in log f and in the
 // softmax weights), in log2 units, with the categorical term of data_sets.hpp.
+// xcodes holds each row's codes already broadcast to a vector (W lanes per
+// code), so the compare reads it from memory: no broadcast per tile.
 // row_max[i] gets max_j S[i][j].
 template <class T>
 SIMPOR_INLINE void score_tile(const T* xs, const typename Simd<T>::lane* xcodes, const TileView<T>& tile,
@@ -61,8 +63,9 @@ SIMPOR_INLINE void score_tile(const T* xs, const typename Simd<T>::lane* xcodes,
       const I penalty = bit_cast<I>(splat(pb.penalty[c]));
 #pragma GCC unroll 4
       for (int i = 0; i < kRows; ++i) {
-        acc[i][0] = add_where_differ<T>(acc[i][0], p0, xcodes[i * n_cat + c], penalty);
-        acc[i][1] = add_where_differ<T>(acc[i][1], p1, xcodes[i * n_cat + c], penalty);
+        const I x = load_lanes<T>(xcodes + (i * n_cat + c) * W);
+        acc[i][0] = add_where_differ<T>(acc[i][0], p0, x, penalty);
+        acc[i][1] = add_where_differ<T>(acc[i][1], p1, x, penalty);
       }
     }
 #pragma GCC unroll 4
@@ -168,7 +171,7 @@ SIMPOR_INLINE void stream_class_impl(const KdeProblem<T>& pb, const PackedClass<
         prefetch_part(tile.codes + n_cat * kTile, n_cat * kTile * sizeof(*tile.codes), block, blocks);
       }
       T tile_max[kRows];
-      score_tile(xs + r0 * d, xcodes + r0 * n_cat, tile, pb, scores, tile_max);
+      score_tile(xs + r0 * d, xcodes + r0 * n_cat * Simd<T>::width, tile, pb, scores, tile_max);
       if (top) top->record(r0, t, scores, tile_max, running_max + r0);
       MergeFactors f[kRows];
       weights_block(scores, tile_max, running_max + r0, f);
@@ -294,7 +297,7 @@ Evaluator<T>::Evaluator(const KdeProblem<T>& problem, int capacity, bool record_
       wanted_(capacity_, char(1)),
       mu_(problem.d),
       xs_(capacity_ * problem.d),
-      xcodes_(capacity_ * problem.n_cat),
+      xcodes_(capacity_ * problem.n_cat * Simd<T>::width),
       tile_(kRows * kTile),
       weighted_(2 * capacity_ * problem.numer.d_padded),
       max_(2 * capacity_) {}
@@ -307,7 +310,9 @@ void Evaluator<T>::operator()(const T* points, const code_t* codes, int count, T
   for (int i = 0; i < rows; ++i) {  // padding rows repeat the last candidate
     const int from = std::min(i, count - 1);
     for (int k = 0; k < d; ++k) xs_[i * d + k] = T(double(points[from * d + k]) - double(pb_.centre[k]));
-    for (int k = 0; k < n_cat; ++k) xcodes_[i * n_cat + k] = codes[from * n_cat + k];
+    constexpr int W = Simd<T>::width;
+    for (int k = 0; k < n_cat; ++k)
+      std::fill_n(xcodes_.data() + (i * n_cat + k) * W, W, codes[from * n_cat + k]);
   }
   double* max_numer = max_.data();
   double* max_denom = max_.data() + rows;

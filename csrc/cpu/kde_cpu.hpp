@@ -87,7 +87,7 @@ class Evaluator {
   std::vector<double> mu_;     // hessian(): a class's weighted mean
   std::vector<T> wdev_, dev_;  // hessian(): the kept points, centred, with and without their signed weights
   std::vector<T> xs_, tile_;
-  std::vector<typename Simd<T>::lane> xcodes_;  // candidates' codes, capacity x n_cat
+  std::vector<typename Simd<T>::lane> xcodes_;  // candidates' codes, capacity x n_cat, each broadcast to W lanes
   std::vector<double> weighted_;
   std::vector<double> max_;  // running max per candidate and class
 };

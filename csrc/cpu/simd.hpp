@@ -130,10 +130,10 @@ SIMPOR_INLINE typename Simd<T>::ivec load_lanes(const typename Simd<T>::lane* p)
 // v + (a != b ? penalty : 0), lane by lane: the compare's all-ones mask selects
 // the penalty's bits (one compare, one and, one add per vector).
 template <class T>
-SIMPOR_INLINE vec_t<T> add_where_differ(vec_t<T> v, typename Simd<T>::ivec a, typename Simd<T>::lane b,
+SIMPOR_INLINE vec_t<T> add_where_differ(vec_t<T> v, typename Simd<T>::ivec a, typename Simd<T>::ivec b,
                                         typename Simd<T>::ivec penalty_bits) {
   using I = typename Simd<T>::ivec;
-  return v + bit_cast<vec_t<T>>(static_cast<I>(a != (I{} + b)) & penalty_bits);
+  return v + bit_cast<vec_t<T>>(static_cast<I>(a != b) & penalty_bits);
 }
 
 template <class T>
