@@ -27,11 +27,13 @@ never a rounding difference, fails it; on the emulator the errors are about
 Cost: eight calls of each module (130 points at d = 5 and d = 3 with
 categories, 5 points at d = 64 and d = 40 with categories, in float64 and
 float32). With the CPU core standing in for the GPU
-the whole check takes 1.7 ms on a 2-core machine, so the CPU half costs
-under 1 ms. The GPU half is not timed yet: each call is a handful of kernel
-launches and sub-kilobyte copies, a few milliseconds in all, the CUDA context
-being created already by ``probe()``; ``bench/gpu_check.sh`` records it as
-its ``self-check`` case. On the CPU emulator the check takes 1.1 to 1.9 s.
+the whole check takes about 3 ms on a 2-core machine (1.7 ms before the
+mixed problems), so the CPU half costs under 2 ms. The GPU half is not timed
+yet: each call is a handful of kernel launches and sub-kilobyte copies, a
+few milliseconds in all, the CUDA context being created already by
+``probe()``; ``bench/gpu_check.sh`` records it as its ``self-check`` case.
+On the CPU emulator the check takes 3 to 4.5 s (a loaded 2-core machine;
+the mixed warp case costs most there).
 
 The ascent (the newton rule) is not run: it evaluates log f with these
 kernels, and its decisions are the CPU's own code (simpor/ascent_step.hpp),
