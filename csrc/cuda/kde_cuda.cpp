@@ -68,22 +68,21 @@ struct Problem {
   Layout layout;  // layout.codes: n_cat padded, the row length of the packed codes
   int chunks_numer = 0, chunks_denom = 0;
   DeviceBuffer<T> numer, denom, centre;
-  DeviceBuffer<int> numer_codes, denom_codes;  // mixed data: packed like the rows, (chunks * kChunk, layout.codes)
+  DeviceBuffer<int> codes;                     // mixed data: B's then A's, packed like the rows, (chunks * kChunk, layout.codes)
   DeviceBuffer<T> penalty;                     // mixed data: (layout.codes) log2 weights, padding 0
   std::vector<T> penalty_host;
   std::size_t bytes = 0;   // device memory held
   int target_blocks = 0;   // partials blocks that fill the GPU a few times over
 };
 
-// One class's codes packed on the device (their raw upload freed on return, in stream order).
+// One class's codes packed on the device into `packed` (chunks * kChunk rows
+// of n_codes); the raw upload is freed on return, in stream order.
 template <class T>
-DeviceBuffer<int> upload_codes(const PointSet<T>& set, int chunks, int n_cat, int n_codes, const char* name,
-                               cudaStream_t stream) {
+void upload_codes(const PointSet<T>& set, int chunks, int n_cat, int n_codes, int* packed, const char* name,
+                  cudaStream_t stream) {
   DeviceBuffer<int> raw(std::size_t(set.n) * n_cat, name, stream);
   raw.upload(set.codes, raw.size());
-  DeviceBuffer<int> packed(std::size_t(chunks) * kChunk * n_codes, name, stream);
-  launch_pack_codes(raw.get(), set.n, std::int64_t(chunks) * kChunk, n_cat, n_codes, packed.get(), stream);
-  return packed;
+  launch_pack_codes(raw.get(), set.n, std::int64_t(chunks) * kChunk, n_cat, n_codes, packed, stream);
 }
 
 template <class T>
@@ -137,10 +136,12 @@ Problem<T> upload_problem(const DataSets<T>& sets, std::size_t available, cudaSt
   launch_pack(raw_denom.get(), n_denom, chunks_denom * kChunk, d, int(w), pb.centre.get(), scale, pad_bias<T>(),
               pb.denom.get(), stream);
   if (n_cat) {
-    pb.numer_codes = upload_codes(sets.numer, pb.chunks_numer, n_cat, int(n_codes), "the codes of numer (class B)",
-                                  stream);
-    pb.denom_codes = upload_codes(sets.denom, pb.chunks_denom, n_cat, int(n_codes),
-                                  "the codes of denom (contrast set A)", stream);
+    pb.codes = DeviceBuffer<int>(packed_rows * n_codes, "the packed codes", stream);
+    upload_codes(sets.numer, pb.chunks_numer, n_cat, int(n_codes), pb.codes.get(), "the codes of numer (class B)",
+                 stream);
+    upload_codes(sets.denom, pb.chunks_denom, n_cat, int(n_codes),
+                 pb.codes.get() + std::size_t(pb.chunks_numer) * kChunk * n_codes,
+                 "the codes of denom (contrast set A)", stream);
     // Scores are in log2 units; rounded to T as the CPU core rounds them. The
     // host copy lives with the problem, so the asynchronous upload never
     // reads freed memory.
@@ -173,8 +174,8 @@ class Evaluator {
     const auto [seg_numer, seg_denom] = segments(bound);
     const EvalArgs<T> args{points, count, bound, pb_.d, pb_.centre.get(), pb_.numer.get(), pb_.denom.get(),
                            pb_.chunks_numer, pb_.chunks_denom, seg_numer, seg_denom, partials_.get(), log_ratio,
-                           grad, pb_.n_cat, pb_.layout.codes, codes, code_row, pb_.numer_codes.get(),
-                           pb_.denom_codes.get(), pb_.penalty.get()};
+                           grad, pb_.n_cat, pb_.layout.codes, codes, code_row, pb_.codes.get(),
+                           pb_.penalty.get()};
     launch_evaluate(args, pb_.layout, stream);
   }
 

@@ -53,7 +53,8 @@ __device__ __forceinline__ Segment<T> segment_of(const EvalArgs<T>& a, int g) {
   const long long s = numer ? g : g - a.seg_numer;
   const long long segs = numer ? a.seg_numer : a.seg_denom;
   const long long chunks = numer ? a.chunks_numer : a.chunks_denom;
-  return {numer ? a.numer : a.denom, numer ? a.numer_codes : a.denom_codes, int(s * chunks / segs),
+  const long long code_rows = numer ? 0 : static_cast<long long>(a.chunks_numer) * kChunk;
+  return {numer ? a.numer : a.denom, a.class_codes + code_rows * a.n_codes, int(s * chunks / segs),
           int((s + 1) * chunks / segs)};
 }
 

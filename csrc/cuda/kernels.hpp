@@ -113,10 +113,14 @@ struct EvalArgs {
   int n_codes;             // n_cat padded to kCodeQuad: the row length of the packed codes
   const int* codes;        // the candidates' codes, (rows, n_cat)
   const int* code_row;     // (m) the row of `codes` of each candidate, or nullptr for row i
-  const int* numer_codes;  // packed codes of class B, (chunks_numer * kChunk, n_codes); padding 0
-  const int* denom_codes;  // packed codes of contrast set A, (chunks_denom * kChunk, n_codes)
+  // packed codes of class B, then of contrast set A: ((chunks_numer + chunks_denom) * kChunk, n_codes); padding 0
+  const int* class_codes;
   const T* penalty;        // (n_codes) log2 weight of a differing category, <= 0; padding 0
 };
+// nvcc 13 reads a kernel parameter larger than 128 bytes through a generic
+// pointer to the parameter space, which costs the numeric kernels registers
+// (and spills); hence one pointer for both classes' codes.
+static_assert(sizeof(EvalArgs<double>) <= 128, "EvalArgs: keep kernel parameters within 128 bytes");
 
 // Streams both classes past the candidates (partials) and merges the
 // segments into log f and grad log f. Asynchronous on `stream`.
