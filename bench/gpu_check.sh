@@ -5,10 +5,12 @@
 #
 # Builds for sm_90 (offline: pip --no-build-isolation --no-deps; wheels that
 # the image lacks, e.g. imbalanced-learn and skl2onnx, must already be on
-# PYTHONPATH), runs tests/test_cuda.py and tests/test_kernels.py, runs
-# bench/kernels.py --device cuda (the issue's targets), times the kernels
-# (the thread kernel at every width, float64, the warp kernel, an ascent,
-# whole calls at m = 1 to 131,072, the backend's self-check), then runs
+# PYTHONPATH), runs tests/test_cuda.py, tests/test_kernels.py and
+# tests/test_mixed_kernels.py, runs bench/kernels.py --device cuda (the
+# issue's targets, numeric and with 8 categorical columns), times the kernels
+# (the thread kernel at every width, float64, the warp kernel, both with 8
+# categorical columns too, an ascent, whole calls at m = 1 to 131,072, the
+# backend's self-check), then runs
 # compute-sanitizer memcheck and racecheck on small cases. A failing step is
 # recorded and the next one runs. Every step stops by a shared deadline
 # (GPU_CHECK_BUDGET_S, default 570 s), so the script ends in time and always
@@ -108,7 +110,7 @@ run_step env 60 bash -c "nvidia-smi; nvcc --version; command -v compute-sanitize
 
 run_step device_info 60 bash -c "set -o pipefail; cd /tmp && $PY -c 'import json, simpor_ext; i = simpor_ext.device_info(); print(json.dumps(i)); assert i[\"cuda_available\"], i' | tee '$logs/device_info.json'"
 
-run_step pytest 240 "$PY" -m pytest tests/test_cuda.py tests/test_kernels.py -q -rs -p no:cacheprovider \
+run_step pytest 240 "$PY" -m pytest tests/test_cuda.py tests/test_kernels.py tests/test_mixed_kernels.py -q -rs -p no:cacheprovider \
   --durations=10 --junitxml="$logs/pytest.xml"
 
 run_step kernels_bench 240 "$PY" bench/kernels.py --device cuda --e2e --json "$out/kernels_cuda.json"
@@ -119,11 +121,11 @@ import json, os, sys, time
 import numpy as np
 import simpor_ext
 from simpor_ext import kernels
-from simpor_ext._backends import cuda
+from simpor_ext._backends import cuda, no_codes
 
 root = os.environ["SIMPOR_ROOT"]
 sys.path[:0] = [os.path.join(root, "bench"), os.path.join(root, "tests")]
-from kernels import best_time  # bench/kernels.py
+from kernels import best_time, make_codes  # bench/kernels.py
 from reference import rel_err as rel  # tests/reference.py
 
 cu = cuda.module()
@@ -138,19 +140,24 @@ def data(n, d, m, dtype, n_b=492):
     return [a.astype(dtype) for a in (pts, numer, denom)]
 
 
-def case(name, n, d, m, dtype, repeat=5):
-    row = dict(name=name, n=n, d=d, m=m, dtype=np.dtype(dtype).name)
+def case(name, n, d, m, dtype, repeat=5, n_cat=0):
+    """n_cat > 0: mixed data (bench/kernels.py's categorical columns)."""
+    row = dict(name=name, n=n, d=d, m=m, n_cat=n_cat, dtype=np.dtype(dtype).name)
     try:
         pts, numer, denom = data(n, d, m, dtype)
+        codes, cats = make_codes(rng, len(numer), len(denom), m, n_cat) if n_cat else (no_codes(m), None)
+        mixed = dict(codes=codes, categories=cats) if n_cat else {}
         h = 0.5 * np.sqrt(d / 2)
         timer = cu._time_kernels_f32 if dtype == np.float32 else cu._time_kernels_f64
-        row["kernel_s"] = timer(pts, numer, denom, h, repeat)
-        row["call_s"] = best_time(lambda: kernels.log_ratio_grad(pts, numer, denom, h, device="cuda"), 3)
+        row["kernel_s"] = timer(kernels.make_sets(numer, denom, h, cats), pts, codes, repeat)
+        row["call_s"] = best_time(lambda: kernels.log_ratio_grad(pts, numer, denom, h, device="cuda", **mixed), 3)
         row["kernel_pairs_per_s"] = m * n / row["kernel_s"]
         row["call_pairs_per_s"] = m * n / row["call_s"]
         k = min(m, 256)
-        lr, g = kernels.log_ratio_grad(pts[:k], numer, denom, h, device="cuda")
-        lr64, g64 = kernels.log_ratio_grad(*(a.astype(np.float64) for a in (pts[:k], numer, denom)), h, device="cpu")
+        few = dict(codes=codes[:k], categories=cats) if n_cat else {}
+        lr, g = kernels.log_ratio_grad(pts[:k], numer, denom, h, device="cuda", **few)
+        lr64, g64 = kernels.log_ratio_grad(*(a.astype(np.float64) for a in (pts[:k], numer, denom)), h, device="cpu",
+                                           **few)
         row["rel_err_log_ratio"], row["rel_err_grad"] = rel(lr, lr64), rel(g, g64)
     except Exception as exc:  # record and go on
         row["error"] = f"{type(exc).__name__}: {exc}"
@@ -158,17 +165,22 @@ def case(name, n, d, m, dtype, repeat=5):
     out["cases"].append(row)
 
 
-def ascent_case(name, n, d, m, dtype, max_iter):
-    row = dict(name=name, n=n, d=d, m=m, dtype=np.dtype(dtype).name, max_iter=max_iter)
+def ascent_case(name, n, d, m, dtype, max_iter, n_cat=0):
+    row = dict(name=name, n=n, d=d, m=m, n_cat=n_cat, dtype=np.dtype(dtype).name, max_iter=max_iter)
     try:
         _, numer, denom = data(n, d, 1, dtype)
-        seeds = numer[rng.integers(0, len(numer), m)]
+        idx = rng.integers(0, len(numer), m)
+        seeds = numer[idx]
+        mixed = {}
+        if n_cat:
+            _, cats = make_codes(rng, len(numer), len(denom), 1, n_cat)
+            mixed = dict(codes=cats.numer[idx], categories=cats)
         radii = rng.uniform(0.1, 0.6, m).astype(dtype)
         u = rng.normal(size=(m, d))
         u = (u / np.linalg.norm(u, axis=1, keepdims=True)).astype(dtype)
         h = 0.5 * np.sqrt(d / 2)
         t = time.perf_counter()
-        res = kernels.ascend(seeds, radii, u, numer, denom, h, max_iter=max_iter, device="cuda")
+        res = kernels.ascend(seeds, radii, u, numer, denom, h, max_iter=max_iter, device="cuda", **mixed)
         row["seconds"] = time.perf_counter() - t
         row["trials"] = int(res.n_iter.sum())
         row["mean_n_iter"] = float(res.n_iter.mean())
@@ -213,7 +225,14 @@ case("f32 d60 thread w64", 100_000, 60, 16_384, np.float32)
 case("f32 d100 warp k4", 100_000, 100, 8_192, np.float32)
 case("f64 d40 warp k2", 100_000, 40, 8_192, np.float64)
 case("f32 d300 warp k16", 50_000, 300, 2_048, np.float32)
+# mixed data, 8 categorical columns: against the numeric case of the same shape
+case("f32 d30 cat8 thread w32", N, 30, 32_768, np.float32, n_cat=8)
+case("f32 d6 cat8 thread w8", N, 6, 32_768, np.float32, n_cat=8)
+case("f64 d30 cat8", N, 30, 8_192, np.float64, n_cat=8)
+case("f32 d100 cat8 warp k4", 100_000, 100, 8_192, np.float32, n_cat=8)
+case("f32 d60 cat8 warp k2", 100_000, 60, 8_192, np.float32, n_cat=8)
 ascent_case("ascent f32 d30", N, 30, 32_768, np.float32, 100)
+ascent_case("ascent f32 d30 cat8", N, 30, 32_768, np.float32, 100, n_cat=8)
 with open(sys.argv[1], "w") as fh:
     json.dump(out, fh, indent=2)
 sys.exit(1 if any("error" in c for c in out["cases"]) else 0)
@@ -247,6 +266,18 @@ for dtype in (np.float32, np.float64):
         kernels.ascend(*args, 0.6, max_iter=30, device="cuda")
     finally:
         cu._set_memory_budget(0)
+    # mixed data: the thread kernels (64 columns: the largest shared memory), the warp kernels, the ascent
+    for d, n_cat in ((0, 3), (5, 8), (31, 64), (40, 6), (100, 33)):
+        p, b, a = rng.normal(size=(37, d)), rng.normal(size=(70, d)) + 0.5, rng.normal(size=(130, d))
+        levels = 2 + np.arange(n_cat) % 5
+        codes = [np.stack([rng.integers(0, c, n) for c in levels], 1).astype(np.int32) for n in (37, 70, 130)]
+        cats = kernels.Categories(codes[1], codes[2], -rng.uniform(0.1, 3, n_cat))
+        kernels.log_ratio_grad(*(x.astype(dtype) for x in (p, b, a)), 0.5 + 0.1 * d, codes=codes[0],
+                               categories=cats, device="cuda")
+    levels = np.array([2, 3, 4, 5, 2])
+    cats = kernels.Categories(*(np.stack([rng.integers(0, c, n) for c in levels], 1).astype(np.int32)
+                                for n in (60, 100)), -np.ones(5))
+    kernels.ascend(*args, 0.6, codes=cats.numer[:m], categories=cats, max_iter=30, device="cuda")
 print("small cases done")
 EOF
 sanitize() {

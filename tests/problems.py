@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 import simpor_ext
+from simpor_ext import kernels
+from simpor_ext.categories import log_weights
 
 _INFO = simpor_ext.device_info()
 
@@ -55,3 +57,30 @@ def sphere_seeds(numer, rng, m, k=10):
 def shifted_classes(rng, d=30, n_b=100, n_a=1900):
     """Class B (standard normal shifted by 0.5), contrast set A and Scott's bandwidth."""
     return rng.normal(size=(n_b, d)) + 0.5, rng.normal(size=(n_a, d)), (n_b + n_a) ** (-1 / (d + 4))
+
+
+def mixed_problem(rng, m=37, n_b=150, n_a=420, d=5, levels=(2, 3, 5, 4, 2, 7, 3, 2), dtype=np.float64):
+    """Candidates, class B (shifted), contrast set A, with categorical columns
+    whose class B codes lean towards low categories; tiles of 128 points cut
+    both classes into several pieces. Returns ([points, numer, denom], the
+    candidates' codes, kernels.Categories)."""
+    levels = np.asarray(levels)
+    points, numer, denom = rng.normal(size=(m, d)), rng.normal(size=(n_b, d)) + 0.4, rng.normal(size=(n_a, d))
+
+    def codes(n, lean):
+        return np.stack([np.minimum(rng.integers(0, c, n), rng.integers(0, c, n)) if lean else rng.integers(0, c, n)
+                         for c in levels], axis=1).astype(np.int32)
+    cats = kernels.Categories(codes(n_b, True), codes(n_a, False), log_weights(levels, 0.3))
+    return [a.astype(dtype) for a in (points, numer, denom)], codes(m, True), cats
+
+
+def mixed_ascent_problem(seed=0, m=40, d=4, n_b=60, n_a=240, levels=(2, 3, 5, 4, 2), dtype=np.float64):
+    """ascent_problem with categorical columns: seeds, their codes (their rows'
+    in class B), radii, unit directions, B, A, a bandwidth and kernels.Categories."""
+    rng = np.random.default_rng(seed)
+    (_, numer, denom), _, cats = mixed_problem(rng, 1, n_b, n_a, d, levels)
+    numer += 0.4
+    idx = rng.integers(0, n_b, m)
+    radii, dirs = rng.uniform(0.05, 0.8, m), unit_rows(rng, m, d)
+    seeds, numer, denom, radii, dirs = (a.astype(dtype) for a in (numer[idx], numer, denom, radii, dirs))
+    return seeds, cats.numer[idx], radii, dirs, numer, denom, 0.6, cats

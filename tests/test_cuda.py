@@ -21,16 +21,18 @@ import logging
 import re
 import threading
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 import reference as ref
-from problems import ascent_problem, make_problem
+from problems import ascent_problem, make_problem, mixed_ascent_problem, mixed_problem
 import simpor_ext
 from simpor_ext import _backends, _core, kernels
 from simpor_ext._backends import cuda as cuda_backend
 from simpor_ext._backends import self_check
+from simpor_ext._backends.native import AscentSpec, DataSets, no_codes
 
 TOL = {np.float64: 1e-10, np.float32: 1e-4}
 CUDA = cuda_backend.module()  # the extension module, or None when built without CUDA
@@ -112,21 +114,56 @@ def test_modules_share_the_kernel_signatures(module):
                          signature), signature
 
 
+def raw_sets(numer, denom, h=1.0, numer_codes=None, denom_codes=None, log_weight=None):
+    """DataSets as the modules receive them, unchecked by Python (kernels.make_sets checks and casts)."""
+    n_cat = 0 if log_weight is None else len(log_weight)
+    return DataSets(numer, denom, h, no_codes(len(numer)) if numer_codes is None else numer_codes,
+                    np.zeros((len(denom), n_cat), np.int32) if denom_codes is None else denom_codes,
+                    np.empty(0) if log_weight is None else np.asarray(log_weight, np.float64))
+
+
+def bad_spec(step_rule):
+    """An AscentSpec's fields, unchecked (AscentSpec itself checks them when made)."""
+    return SimpleNamespace(max_iter=10, step=0.1, tol=1e-5, grow=2.0, step_rule=step_rule, kde_tol=0.0)
+
+
+ONES3 = raw_sets(np.ones((4, 3)), np.ones((5, 3)))
+MIXED3 = raw_sets(np.ones((4, 3)), np.ones((5, 3)), 1.0, np.zeros((4, 2), np.int32), np.zeros((5, 2), np.int32),
+                  [-1.0, -0.5])
+
+
 @pytest.mark.parametrize("module", _modules())
 @pytest.mark.parametrize(
     "call,message",
     [
-        (lambda c: c.log_ratio_grad_f64(np.ones((2, 3)), np.ones((4, 2)), np.ones((5, 3)), 1.0, 1), r"numer must have shape \(n, 3\)"),
-        (lambda c: c.log_ratio_grad_f64(np.ones(3), np.ones((4, 3)), np.ones((5, 3)), 1.0, 1), r"points must have shape"),
-        (lambda c: c.log_ratio_grad_f64(np.ones((2, 3)), np.ones((0, 3)), np.ones((5, 3)), 1.0, 1), "numer .* is empty"),
-        (lambda c: c.log_ratio_grad_f32(np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 0.0, 1), "bandwidth must be"),
-        (lambda c: c.log_ratio_grad_f64(np.ones((2, 0)), np.ones((4, 0)), np.ones((5, 0)), 1.0, 1), "at least one feature"),
-        (lambda c: c.ascend_f64(np.ones((2, 3)), np.ones(3), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 1.0,
-                                10, 0.1, 1e-5, 2.0, "adaptive", 0.0, 1), r"radii must have shape \(2,\)"),
-        (lambda c: c.ascend_f64(np.ones((2, 3)), np.ones(2), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)), 1.0,
-                                10, 0.1, 1e-5, 2.0, "steepest", 0.0, 1), "step_rule must be"),
-        (lambda c: c.ascend_f32(np.ones((2, 3)), np.ones(2), np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 3)),
-                                np.inf, 10, 0.1, 1e-5, 2.0, "fixed", 0.0, 1), "bandwidth must be"),
+        (lambda c: c.log_ratio_grad_f64(raw_sets(np.ones((4, 2)), np.ones((5, 3))), np.ones((2, 2)), no_codes(2), 1),
+         r"denom must have shape \(n, 2\)"),
+        (lambda c: c.log_ratio_grad_f64(ONES3, np.ones((2, 2)), no_codes(2), 1), r"points must have shape \(n, 3\)"),
+        (lambda c: c.log_ratio_grad_f64(ONES3, np.ones(3), no_codes(3), 1), r"points must have shape"),
+        (lambda c: c.log_ratio_grad_f64(raw_sets(np.ones((0, 3)), np.ones((5, 3))), np.ones((2, 3)), no_codes(2), 1),
+         "numer .* is empty"),
+        (lambda c: c.log_ratio_grad_f32(raw_sets(np.ones((4, 3)), np.ones((5, 3)), 0.0), np.ones((2, 3)), no_codes(2),
+                                        1), "bandwidth must be"),
+        (lambda c: c.log_ratio_grad_f64(raw_sets(np.ones((4, 0)), np.ones((5, 0))), np.ones((2, 0)), no_codes(2), 1),
+         "at least one feature"),
+        (lambda c: c.log_ratio_grad_f64(MIXED3, np.ones((2, 3)), np.zeros((2, 1), np.int32), 1),
+         r"points codes must have shape \(2, 2\)"),
+        (lambda c: c.log_ratio_grad_f64(raw_sets(np.ones((4, 3)), np.ones((5, 3)), 1.0, np.zeros((3, 2), np.int32),
+                                                 np.zeros((5, 2), np.int32), [-1.0, -0.5]),
+                                        np.ones((2, 3)), np.zeros((2, 2), np.int32), 1),
+         r"numer_codes must have shape \(4, 2\)"),
+        (lambda c: c.log_ratio_grad_f64(raw_sets(np.ones((4, 3)), np.ones((5, 3)), 1.0, np.zeros((4, 2), np.int32),
+                                                 np.zeros((5, 2), np.int32), [-1.0, 0.5]),
+                                        np.ones((2, 3)), np.zeros((2, 2), np.int32), 1),
+         "log_weight must be finite and <= 0"),
+        (lambda c: c.ascend_f64(ONES3, np.ones((2, 3)), no_codes(2), np.ones(3), np.ones((2, 3)), AscentSpec(), 1),
+         r"radii must have shape \(2,\)"),
+        (lambda c: c.ascend_f64(MIXED3, np.ones((2, 3)), no_codes(2), np.ones(2), np.ones((2, 3)), AscentSpec(), 1),
+         r"seeds codes must have shape \(2, 2\)"),
+        (lambda c: c.ascend_f64(ONES3, np.ones((2, 3)), no_codes(2), np.ones(2), np.ones((2, 3)), bad_spec("steepest"),
+                                1), "step_rule must be"),
+        (lambda c: c.ascend_f32(raw_sets(np.ones((4, 3)), np.ones((5, 3)), np.inf), np.ones((2, 3)), no_codes(2),
+                                np.ones(2), np.ones((2, 3)), AscentSpec(), 1), "bandwidth must be"),
     ],
 )
 def test_modules_check_inputs_before_any_work(module, call, message):
@@ -136,15 +173,24 @@ def test_modules_check_inputs_before_any_work(module, call, message):
 
 @needs_module
 def test_cuda_module_checks_its_feature_limit():
-    with pytest.raises(ValueError, match="at most 1023 features, got d = 1024"):
-        CUDA.log_ratio_grad_f32(np.ones((1, 1024)), np.ones((1, 1024)), np.ones((1, 1024)), 1.0, 1)
+    assert CUDA.build_info()["max_categories"] == 64
+    with pytest.raises(ValueError, match="at most 1023 features, got d = 1024; use device='cpu'"):
+        CUDA.log_ratio_grad_f32(raw_sets(np.ones((1, 1024)), np.ones((1, 1024))), np.ones((1, 1024)), no_codes(1), 1)
+    many = raw_sets(np.ones((2, 3)), np.ones((2, 3)), 1.0, np.zeros((2, 65), np.int32), np.zeros((2, 65), np.int32),
+                    -np.ones(65))
+    with pytest.raises(ValueError, match="at most 64 categorical features, got 65; use device='cpu'"):
+        CUDA.log_ratio_grad_f64(many, np.ones((1, 3)), np.zeros((1, 65), np.int32), 1)
+    with pytest.raises(ValueError, match="at most 64 categorical features, got 65; use device='cpu'"):
+        CUDA.ascend_f64(many, np.ones((1, 3)), np.zeros((1, 65), np.int32), np.ones(1), np.eye(1, 3), AscentSpec(), 1)
 
 
 @needs_module
 @needs_no_gpu
 def test_module_raises_runtime_error_without_gpu():
     with pytest.raises(RuntimeError, match="no GPU can be used"):
-        CUDA.log_ratio_grad_f64(np.ones((2, 3)), np.ones((4, 3)), np.zeros((5, 3)), 1.0)
+        CUDA.log_ratio_grad_f64(raw_sets(np.ones((4, 3)), np.zeros((5, 3))), np.ones((2, 3)), no_codes(2), 0)
+    with pytest.raises(RuntimeError, match="no GPU can be used"):
+        CUDA.log_ratio_grad_f64(MIXED3, np.ones((2, 3)), np.zeros((2, 2), np.int32), 0)
 
 
 # ---- the self-check (issue 5) ------------------------------------------------------
@@ -200,14 +246,19 @@ def notices(caplog):
 
 
 def test_self_check_problem_spans_chunks_and_both_kernel_families():
-    # csrc/cuda/kernels.hpp: choose_layout and kChunk; 128 candidates per thread block, 4 per warp block.
-    for dtype in (np.float64, np.float32):
-        thread_max = 64 if dtype == np.float32 else 32
-        thread = [m for m, _, _, d in self_check.PROBLEMS if d + 1 <= thread_max]
-        warp = [m for m, _, _, d in self_check.PROBLEMS if d + 1 > thread_max]
-        assert thread and warp and max(thread) > 128 and max(warp) > 4
-    for _, n_numer, n_denom, _ in self_check.PROBLEMS:
+    # csrc/cuda/kernels.hpp: choose_layout and kChunk; 128 candidates per thread block (64 on mixed data), 4 per
+    # warp block; float32 takes the thread kernels up to d + 1 = 64 without categories, 32 with.
+    for mixed in (False, True):
+        for dtype in (np.float64, np.float32):
+            thread_max = 64 if dtype == np.float32 and not mixed else 32
+            block = 64 if mixed else 128
+            cases = [(m, d) for m, _, _, d, n_cat in self_check.PROBLEMS if (n_cat > 0) == mixed]
+            thread = [m for m, d in cases if d + 1 <= thread_max]
+            warp = [m for m, d in cases if d + 1 > thread_max]
+            assert thread and warp and max(thread) > block and max(warp) > 4
+    for _, n_numer, n_denom, _, n_cat in self_check.PROBLEMS:
         assert all(n > 64 and n % 64 for n in (n_numer, n_denom))  # several chunks, the last one partial
+        assert n_cat == 0 or n_cat % 4  # mixed: the last quad of codes partly padding
     assert self_check.TOLERANCES == {np.float64: 1e-9, np.float32: 1e-3}
 
 
@@ -455,17 +506,21 @@ def test_concurrent_calls_give_the_same_bytes():
         assert all(a.tobytes() == b.tobytes() for a, b in zip(alone[i % len(problems)], result))
 
 
-def data_bytes(n_b, n_a, d, dtype):
+def data_bytes(n_b, n_a, d, dtype, n_cat=0):
     """Device bytes the data take while they are packed: the packed rows
     (csrc/cuda/kernels.hpp: choose_layout) plus the centre and the raw rows,
-    which are freed before the candidates' buffers are allocated."""
+    which are freed before the candidates' buffers are allocated; on mixed
+    data also the packed codes (rows of n_cat rounded up to 4), the
+    penalties and the raw codes."""
     need, single = d + 1, dtype == np.float32
-    if need <= (64 if single else 32):
+    if need <= (64 if single and not n_cat else 32):
         width = max(4, 1 << (need - 1).bit_length())
     else:
         width = 32 * (1 << ((need + 31) // 32 - 1).bit_length())
     chunks = -(-n_b // 64) + -(-n_a // 64)
-    return (chunks * 64 * width + d + (n_b + n_a) * d) * np.dtype(dtype).itemsize
+    n_codes = -(-n_cat // 4) * 4
+    return ((chunks * 64 * width + d + n_codes + (n_b + n_a) * d) * np.dtype(dtype).itemsize
+            + (chunks * 64 * n_codes + (n_b + n_a) * n_cat) * 4)
 
 
 def _with_budget(nbytes, fn):
@@ -609,3 +664,202 @@ def test_gpu_runs_newton_for_auto_and_refuses_hessian():
     X, y = np.r_[numer, denom], np.r_[np.ones(len(numer)), np.zeros(len(denom))]
     with pytest.raises(ValueError, match="step_rule='hessian' runs on the CPU only"):
         simpor_ext.SIMPOR(step_rule="hessian", device="cuda", informative=None).fit_resample(X, y)
+
+
+# ---- mixed data (categorical columns) on the GPU ----------------------------------
+# csrc/cuda/kernels.hpp: on mixed data the thread kernels take d + 1 <= 32 in
+# both dtypes, 64 candidates per block, and the warp kernels the rest; codes
+# are compared a quad of 4 columns at a time, up to 64 columns. d = 0: only
+# categorical columns.
+
+# (m, n_B, n_A, d, n_cat)
+MIXED_SHAPES = [
+    (1, 1, 1, 1, 1), (70, 63, 129, 0, 3), (130, 200, 150, 3, 8), (65, 150, 300, 15, 5),
+    (40, 100, 150, 31, 64), (9, 120, 77, 40, 6), (5, 80, 90, 100, 33), (2, 70, 80, 1000, 64),
+]
+
+
+def mixed_case(shape, dtype, seed=0):
+    m, n_b, n_a, d, n_cat = shape
+    rng = np.random.default_rng(seed + sum(shape))
+    levels = 2 + np.arange(n_cat) % 5
+    (points, numer, denom), codes, cats = mixed_problem(rng, m, n_b, n_a, d, levels, dtype)
+    return points, numer, denom, 0.4 + 0.15 * np.sqrt(d), codes, cats
+
+
+def reference_of(points, numer, denom, h, codes, cats):
+    return ref.log_ratio_grad(points, numer, denom, h, codes, cats.numer, cats.denom, cats.log_weight)
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", MIXED_SHAPES, ids=lambda s: "m%d-nb%d-na%d-d%d-cat%d" % s)
+def test_mixed_matches_cpu_and_reference(dtype, shape):
+    points, numer, denom, h, codes, cats = mixed_case(shape, dtype)
+    (lr, g), (lr_cpu, g_cpu) = both(kernels.log_ratio_grad, points, numer, denom, h, codes=codes, categories=cats)
+    m, d = points.shape
+    assert lr.dtype == dtype and g.dtype == dtype and lr.shape == (m,) and g.shape == (m, d)
+    assert np.all(np.isfinite(lr)) and np.all(np.isfinite(g))
+    want_lr, want_g = reference_of(points, numer, denom, h, codes, cats)
+    assert ref.rel_err(lr, want_lr) <= TOL[dtype] and ref.rel_err(lr, lr_cpu) <= TOL[dtype]
+    if d:
+        assert ref.rel_err(g, want_g) <= TOL[dtype] and ref.rel_err(g, g_cpu) <= TOL[dtype]
+
+
+@needs_gpu
+@pytest.mark.parametrize("d", [0, 4, 40])
+def test_categories_change_the_result_as_on_the_cpu(d):
+    """The categorical term is not ignored: zero log weights give the numeric
+    kernel's result, the real ones the CPU's mixed result, and codes that
+    match class B's leaning categories score higher than its rarest ones."""
+    points, numer, denom, h, codes, cats = mixed_case((20, 90, 200, d, 8), np.float64)
+    flat = kernels.Categories(cats.numer, cats.denom, np.zeros_like(cats.log_weight))
+    lr_flat = kernels.log_ratio_grad(points, numer, denom, h, codes=codes, categories=flat, device="cuda")[0]
+    if d:
+        assert ref.rel_err(lr_flat, kernels.log_ratio_grad(points, numer, denom, h, device="cuda")[0]) <= 1e-12
+    else:  # nothing left but the classes' sizes
+        np.testing.assert_allclose(lr_flat, np.log(len(numer) / len(denom)), rtol=1e-12)
+    low = kernels.log_ratio_grad(points, numer, denom, h, codes=np.zeros_like(codes), categories=cats,
+                                 device="cuda")[0]
+    rarest = np.zeros_like(codes) + (2 + np.arange(8) % 5) - 1  # mixed_case's levels, less one
+    high = kernels.log_ratio_grad(points, numer, denom, h, codes=rarest, categories=cats, device="cuda")[0]
+    assert np.all(low > high)  # class B leans to low codes (problems.mixed_problem)
+
+
+@needs_gpu
+@pytest.mark.parametrize("m,n", [(3, 4000), (300, 700)], ids=["many-segments", "many-candidate-blocks"])
+@pytest.mark.parametrize("d", [6, 40], ids=["thread", "warp"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mixed_split_across_segments_and_blocks(m, n, d, dtype):
+    if d > 31:  # the warp kernels emulate slowly: fewer candidates
+        m, n = min(m, 12), min(n, 1500)
+    points, numer, denom, h, codes, cats = mixed_case((m, n // 7, n, d, 5), dtype)
+    lr, g = kernels.log_ratio_grad(points, numer, denom, h, codes=codes, categories=cats, device="cuda")
+    want_lr, want_g = reference_of(points, numer, denom, h, codes, cats)
+    assert ref.rel_err(lr, want_lr) <= TOL[dtype] and ref.rel_err(g, want_g) <= TOL[dtype]
+
+
+@needs_gpu
+@pytest.mark.parametrize("d", [1, 40], ids=["thread", "warp"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mixed_rescales_as_categories_match(d, dtype):
+    """Data streamed so that each block of points matches the candidates in one
+    more categorical column (log weight -30 each): the categorical term alone
+    lifts the scores far past the lazy-rescale slack, several times per class."""
+    rng = np.random.default_rng(9)
+    m, n, n_cat = 12, 320, 8
+    points = rng.normal(size=(m, d)) * 0.1
+    numer, denom = rng.normal(size=(n, d)) * 0.1 + 0.05, rng.normal(size=(n + 30, d)) * 0.1
+    codes = np.zeros((m, n_cat), np.int32)
+    matching = lambda k: (np.arange(n_cat)[None, :] >= (np.arange(k) * (n_cat + 1) // k)[:, None]).astype(np.int32)
+    cats = kernels.Categories(matching(n), matching(n + 30)[::-1].copy(), np.full(n_cat, -30.0))
+    points, numer, denom = (a.astype(dtype) for a in (points, numer, denom))
+    lr, g = kernels.log_ratio_grad(points, numer, denom, 0.3, codes=codes, categories=cats, device="cuda")
+    want_lr, want_g = reference_of(points, numer, denom, 0.3, codes, cats)
+    assert ref.rel_err(lr, want_lr) <= TOL[dtype] and ref.rel_err(g, want_g) <= TOL[dtype]
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mixed_same_inputs_same_bytes(dtype):
+    points, numer, denom, h, codes, cats = mixed_case((150, 300, 500, 9, 7), dtype)
+    one = kernels.log_ratio_grad(points, numer, denom, h, codes=codes, categories=cats, device="cuda")
+    two = kernels.log_ratio_grad(points, numer, denom, h, codes=codes, categories=cats, device="cuda")
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(one, two))
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mixed_chunks_when_memory_is_short(dtype):
+    """Candidates and seeds in chunks: each chunk's codes go with its rows."""
+    points, numer, denom, h, codes, cats = mixed_case((100, 300, 300, 8, 6), dtype)
+    budget = data_bytes(300, 300, 8, dtype, 6) + 1000
+    lr, g = _with_budget(budget, lambda: kernels.log_ratio_grad(points, numer, denom, h, codes=codes, categories=cats,
+                                                                device="cuda"))
+    want_lr, want_g = reference_of(points, numer, denom, h, codes, cats)
+    assert ref.rel_err(lr, want_lr) <= TOL[dtype] and ref.rel_err(g, want_g) <= TOL[dtype]
+    seeds, seed_codes, radii, dirs, numer, denom, h, cats = mixed_ascent_problem(11, m=30, d=8, dtype=dtype)
+    run = lambda: kernels.ascend(seeds, radii, dirs, numer, denom, h, codes=seed_codes, categories=cats,
+                                 device="cuda")
+    whole = run()
+    parts = _with_budget(data_bytes(60, 240, 8, dtype, 5) + 1000, run)
+    close = np.linalg.norm(parts.points - whole.points, axis=1) <= 1e-6 * radii
+    assert close.mean() >= 0.9
+
+
+@needs_gpu
+def test_time_kernels_hook_takes_the_sets_and_codes():
+    """bench/kernels.py and bench/gpu_check.sh time the kernels through this hook."""
+    for dtype, timer in ((np.float32, CUDA._time_kernels_f32), (np.float64, CUDA._time_kernels_f64)):
+        points, numer, denom, h, codes, cats = mixed_case((20, 60, 90, 5, 8), dtype)
+        assert timer(kernels.make_sets(numer, denom, h, cats), points, codes, 2) > 0
+        assert timer(kernels.make_sets(numer, denom, h), points, no_codes(20), 1) > 0
+
+
+# ---- Algorithm 1 on mixed data ----------------------------------------------------
+# A trial keeps its seed's codes (the trial lists name the seed).
+
+
+@needs_gpu
+@pytest.mark.parametrize("rule", ["adaptive", "fixed", "newton"])
+def test_mixed_ascent_follows_the_cpu_in_float64(rule):
+    seeds, codes, radii, dirs, numer, denom, h, cats = mixed_ascent_problem(1, m=60, d=5)
+    radii[:3] = 0.0
+    kw = dict(step_rule=rule) if rule != "fixed" else dict(step_rule=rule, step=0.05, tol=0.05)
+    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h, codes=codes, categories=cats, kde_tol=0.0,
+                    **kw)
+    same_path = (gpu.n_iter == cpu.n_iter) & (gpu.converged == cpu.converged)
+    assert same_path.mean() >= 0.95
+    dist = np.linalg.norm(gpu.points - cpu.points, axis=1)
+    assert np.all(dist[same_path] <= 1e-8 * np.maximum(radii[same_path], 1e-300) + 1e-12)
+    assert np.array_equal(gpu.points[:3], seeds[:3]) and (gpu.n_iter[:3] == 0).all() and gpu.converged[:3].all()
+    want = reference_of(gpu.points, numer, denom, h, codes, cats)[0]
+    assert ref.rel_err(gpu.log_ratio, want) < 1e-10
+    # the codes matter: the same seeds with other codes end elsewhere
+    other = kernels.ascend(seeds, radii, dirs, numer, denom, h, codes=(codes + 1) % 2, categories=cats,
+                           device="cuda", **kw)
+    assert not np.allclose(other.log_ratio, gpu.log_ratio)
+
+
+@needs_gpu
+def test_mixed_ascent_float32_end_points_near_the_cpus():
+    seeds, codes, radii, dirs, numer, denom, h, cats = mixed_ascent_problem(8, m=60, d=5, dtype=np.float32)
+    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h, codes=codes, categories=cats,
+                    step_rule="newton", kde_tol=0.0)
+    near = np.linalg.norm(gpu.points - cpu.points, axis=1) <= 1e-2 * radii
+    assert near.mean() >= 0.8
+    assert np.allclose(gpu.log_ratio[near], cpu.log_ratio[near], rtol=1e-4, atol=1e-4)
+    assert gpu.converged.mean() >= 0.9 * cpu.converged.mean()
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mixed_ascent_warp_path_follows_the_cpu(dtype):
+    seeds, codes, radii, dirs, numer, denom, h, cats = mixed_ascent_problem(4, m=8, d=40, n_b=50, n_a=90,
+                                                                            dtype=dtype)
+    h = 0.4 * np.sqrt(40)
+    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h, codes=codes, categories=cats,
+                    max_iter=40, step_rule="newton", kde_tol=0.0)
+    start = kernels.ascend(seeds, radii, dirs, numer, denom, h, codes=codes, categories=cats, max_iter=0,
+                           device="cuda")
+    assert np.all(gpu.log_ratio >= start.log_ratio)
+    if dtype == np.float64:
+        same_path = gpu.n_iter == cpu.n_iter
+        assert same_path.mean() >= 0.85
+        assert np.allclose(gpu.points[same_path], cpu.points[same_path], rtol=0, atol=1e-8)
+    else:
+        assert (np.linalg.norm(gpu.points - cpu.points, axis=1) <= 1e-2 * radii).mean() >= 0.75
+
+
+@needs_gpu
+def test_mixed_ascent_with_only_categorical_columns():
+    """d = 0 through the module (Python asks for unit directions, which d = 0
+    has none of): every seed is its own point, stationary at once, with the
+    CPU's log f."""
+    rng = np.random.default_rng(13)
+    cats = kernels.Categories(rng.integers(0, 3, (70, 4)), rng.integers(0, 3, (130, 4)), -rng.uniform(0.2, 2, 4))
+    sets = kernels.make_sets(np.empty((70, 0)), np.empty((130, 0)), 1.0, cats)
+    codes = rng.integers(0, 3, (9, 4)).astype(np.int32)
+    args = (sets, np.empty((9, 0)), codes, np.ones(9), np.empty((9, 0)), AscentSpec(step_rule="newton", kde_tol=0.0), 1)
+    gpu, cpu = CUDA.ascend_f64(*args), _core.ascend_f64(*args)
+    assert ref.rel_err(gpu[1], cpu[1]) <= TOL[np.float64] and (gpu[2] == 0).all() and gpu[3].all()

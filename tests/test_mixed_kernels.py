@@ -5,22 +5,8 @@ import numpy as np
 import pytest
 
 import reference as ref
-from problems import DEVICES, unit_rows
+from problems import DEVICES, mixed_problem, unit_rows
 from simpor_ext import _core, kernels
-from simpor_ext.categories import log_weights
-
-
-def mixed_problem(rng, m=37, n_b=150, n_a=420, d=5, levels=(2, 3, 5, 4, 2, 7, 3, 2), dtype=np.float64):
-    """Candidates, class B (shifted), contrast set A, with categorical columns
-    whose class B codes lean towards low categories; tiles of 128 points cut
-    both classes into several pieces."""
-    levels = np.asarray(levels)
-    points, numer, denom = rng.normal(size=(m, d)), rng.normal(size=(n_b, d)) + 0.4, rng.normal(size=(n_a, d))
-    def codes(n, lean):
-        return np.stack([np.minimum(rng.integers(0, c, n), rng.integers(0, c, n)) if lean else rng.integers(0, c, n)
-                         for c in levels], axis=1).astype(np.int32)
-    cats = kernels.Categories(codes(n_b, True), codes(n_a, False), log_weights(levels, 0.3))
-    return [a.astype(dtype) for a in (points, numer, denom)], codes(m, True), cats
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -78,7 +78,7 @@ PYBIND11_MODULE(_cuda, m) {
   }, "(ok, reason, device names): whether a GPU can run these kernels, and why not");
   m.def("build_info", [] {
     return py::dict("runtime_version"_a = cuda::runtime_version(), "architectures"_a = cuda::build_architectures(),
-                    "max_features"_a = cuda::max_features());
+                    "max_features"_a = cuda::max_features(), "max_categories"_a = cuda::max_categories());
   });
   m.def("_time_kernels_f32", &time_kernels<float>,
         "Benchmark hook: seconds per evaluation on the device, data and candidates uploaded once");

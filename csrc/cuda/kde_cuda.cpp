@@ -64,36 +64,56 @@ void require_finite_host(const T* numer, index_t n_numer, const T* denom, index_
 template <class T>
 struct Problem {
   int d = 0;
-  Layout layout;
+  int n_cat = 0;
+  Layout layout;  // layout.codes: n_cat padded, the row length of the packed codes
   int chunks_numer = 0, chunks_denom = 0;
   DeviceBuffer<T> numer, denom, centre;
+  DeviceBuffer<int> codes;                     // mixed data: B's then A's, packed like the rows, (chunks * kChunk, layout.codes)
+  DeviceBuffer<T> penalty;                     // mixed data: (layout.codes) log2 weights, padding 0
+  std::vector<T> penalty_host;
   std::size_t bytes = 0;   // device memory held
   int target_blocks = 0;   // partials blocks that fill the GPU a few times over
 };
 
+// One class's codes packed on the device into `packed` (chunks * kChunk rows
+// of n_codes); the raw upload is freed on return, in stream order.
 template <class T>
-Problem<T> upload_problem(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d, double bandwidth,
-                          std::size_t available, cudaStream_t stream) {
+void upload_codes(const PointSet<T>& set, int chunks, int n_cat, int n_codes, int* packed, const char* name,
+                  cudaStream_t stream) {
+  DeviceBuffer<int> raw(std::size_t(set.n) * n_cat, name, stream);
+  raw.upload(set.codes, raw.size());
+  launch_pack_codes(raw.get(), set.n, std::int64_t(chunks) * kChunk, n_cat, n_codes, packed, stream);
+}
+
+template <class T>
+Problem<T> upload_problem(const DataSets<T>& sets, std::size_t available, cudaStream_t stream) {
+  const T *numer = sets.numer.points, *denom = sets.denom.points;
+  const index_t n_numer = sets.numer.n, n_denom = sets.denom.n;
+  const int d = sets.d, n_cat = sets.n_cat;
   Problem<T> pb;
   pb.d = d;
-  pb.layout = choose_layout(d, std::is_same<T, float>::value);
+  pb.n_cat = n_cat;
+  pb.layout = choose_layout(d, std::is_same<T, float>::value, n_cat);
   if (pb.layout.width == 0)
-    throw std::invalid_argument("the CUDA backend takes at most " + std::to_string(kMaxFeatures) +
-                                " features, got d = " + std::to_string(d) + "; use device='cpu'");
+    throw std::invalid_argument("the CUDA backend takes at most " + std::to_string(kMaxFeatures) + " features and " +
+                                std::to_string(kMaxCategories) + " categorical features, got d = " +
+                                std::to_string(d) + " and " + std::to_string(n_cat) + "; use device='cpu'");
   const index_t chunks_numer = (n_numer + kChunk - 1) / kChunk, chunks_denom = (n_denom + kChunk - 1) / kChunk;
   if (chunks_numer > std::numeric_limits<int>::max() || chunks_denom > std::numeric_limits<int>::max())
     throw std::invalid_argument("too many data points for the CUDA backend");
   pb.chunks_numer = int(chunks_numer);
   pb.chunks_denom = int(chunks_denom);
-  const std::size_t w = pb.layout.width;
-  pb.bytes = (std::size_t(chunks_numer + chunks_denom) * kChunk * w + d) * sizeof(T);
-  // The raw rows are on the device while they are packed.
-  const std::size_t raw_bytes = std::size_t(n_numer + n_denom) * d * sizeof(T);
+  const std::size_t w = pb.layout.width, n_codes = pb.layout.codes;
+  const std::size_t packed_rows = std::size_t(chunks_numer + chunks_denom) * kChunk;
+  pb.bytes = (packed_rows * w + d + n_codes) * sizeof(T) + packed_rows * n_codes * sizeof(int);
+  // The raw rows (and codes) are on the device while they are packed.
+  const std::size_t raw_bytes = std::size_t(n_numer + n_denom) * (d * sizeof(T) + n_cat * sizeof(int));
   if (pb.bytes + raw_bytes > available)
     throw OutOfDeviceMemory("CUDA out of memory: the data (numer " + std::to_string(n_numer) + " x " +
                             std::to_string(d) + " and denom " + std::to_string(n_denom) + " x " + std::to_string(d) +
-                            ", " + type_name<T>() + ", packed in rows of " + std::to_string(w) + ") need " +
-                            mib(pb.bytes + raw_bytes) + " of device memory but only " + mib(available) +
+                            ", " + type_name<T>() + ", packed in rows of " + std::to_string(w) +
+                            (n_cat ? ", with " + std::to_string(n_cat) + " categorical columns" : std::string()) +
+                            ") need " + mib(pb.bytes + raw_bytes) + " of device memory but only " + mib(available) +
                             " are available; use device='cpu'");
   DeviceBuffer<T> raw_numer(std::size_t(n_numer) * d, "numer (class B)", stream);
   DeviceBuffer<T> raw_denom(std::size_t(n_denom) * d, "denom (contrast set A)", stream);
@@ -108,13 +128,28 @@ Problem<T> upload_problem(const T* numer, index_t n_numer, const T* denom, index
   pb.centre.download(centre.data(), d);
   check(cudaStreamSynchronize(stream), "the data centre");
   require_finite_sets(centre.data(), d, numer, n_numer, denom, n_denom);
-  const double scale = kLog2e / (bandwidth * bandwidth);
+  const double scale = kLog2e / (sets.bandwidth * sets.bandwidth);
   pb.numer = DeviceBuffer<T>(std::size_t(chunks_numer) * kChunk * w, "the packed numer (class B)", stream);
   launch_pack(raw_numer.get(), n_numer, chunks_numer * kChunk, d, int(w), pb.centre.get(), scale, pad_bias<T>(),
               pb.numer.get(), stream);
   pb.denom = DeviceBuffer<T>(std::size_t(chunks_denom) * kChunk * w, "the packed denom (contrast set A)", stream);
   launch_pack(raw_denom.get(), n_denom, chunks_denom * kChunk, d, int(w), pb.centre.get(), scale, pad_bias<T>(),
               pb.denom.get(), stream);
+  if (n_cat) {
+    pb.codes = DeviceBuffer<int>(packed_rows * n_codes, "the packed codes", stream);
+    upload_codes(sets.numer, pb.chunks_numer, n_cat, int(n_codes), pb.codes.get(), "the codes of numer (class B)",
+                 stream);
+    upload_codes(sets.denom, pb.chunks_denom, n_cat, int(n_codes),
+                 pb.codes.get() + std::size_t(pb.chunks_numer) * kChunk * n_codes,
+                 "the codes of denom (contrast set A)", stream);
+    // Scores are in log2 units; rounded to T as the CPU core rounds them. The
+    // host copy lives with the problem, so the asynchronous upload never
+    // reads freed memory.
+    pb.penalty_host.assign(n_codes, T(0));
+    for (int c = 0; c < n_cat; ++c) pb.penalty_host[c] = T(sets.log_weight[c] * kLog2e);
+    pb.penalty = DeviceBuffer<T>(n_codes, "the categorical log weights", stream);
+    pb.penalty.upload(pb.penalty_host.data(), n_codes);
+  }
   int device = 0, sms = 0;
   check(cudaGetDevice(&device), "cudaGetDevice");
   check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
@@ -131,12 +166,16 @@ class Evaluator {
       : pb_(pb), rows_(partial_rows), partials_(partial_rows * (pb.d + 2), "the per-segment partial sums", stream) {}
 
   // `count` (device, may be null) holds the number of candidates; `bound` >= it.
-  void run(const T* points, const int* count, int bound, T* log_ratio, T* grad, cudaStream_t stream) const {
+  // Mixed data: candidate i's codes are row code_row[i] (code_row null: row i)
+  // of `codes` (rows of n_cat).
+  void run(const T* points, const int* codes, const int* code_row, const int* count, int bound, T* log_ratio,
+           T* grad, cudaStream_t stream) const {
     if (bound <= 0) return;
     const auto [seg_numer, seg_denom] = segments(bound);
     const EvalArgs<T> args{points, count, bound, pb_.d, pb_.centre.get(), pb_.numer.get(), pb_.denom.get(),
                            pb_.chunks_numer, pb_.chunks_denom, seg_numer, seg_denom, partials_.get(), log_ratio,
-                           grad};
+                           grad, pb_.n_cat, pb_.layout.codes, codes, code_row, pb_.codes.get(),
+                           pb_.penalty.get()};
     launch_evaluate(args, pb_.layout, stream);
   }
 
@@ -177,10 +216,10 @@ int plan_capacity(index_t m, std::size_t available, std::size_t per_item, std::s
   return int(std::min<std::size_t>({fit, std::size_t(m), std::size_t(std::numeric_limits<int>::max() / 2)}));
 }
 
-// Device bytes per candidate of an evaluation: the point, its gradient, its log f.
+// Device bytes per candidate of an evaluation: the point, its codes, its gradient, its log f.
 template <class T>
-constexpr std::size_t candidate_bytes(int d) {
-  return sizeof(T) * (2 * std::size_t(d) + 1);
+constexpr std::size_t candidate_bytes(int d, int n_cat) {
+  return sizeof(T) * (2 * std::size_t(d) + 1) + sizeof(int) * std::size_t(n_cat);
 }
 
 // The packed data on the device and how many candidates (or seeds) of
@@ -193,13 +232,12 @@ struct Plan {
 };
 
 template <class T>
-Plan<T> plan_call(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d, double bandwidth,
-                  index_t m, std::size_t per_item, const char* what, cudaStream_t stream) {
+Plan<T> plan_call(const DataSets<T>& sets, index_t m, std::size_t per_item, const char* what, cudaStream_t stream) {
   Plan<T> plan;
   std::size_t available = available_bytes();
-  plan.pb = upload_problem(numer, n_numer, denom, n_denom, d, bandwidth, available, stream);
+  plan.pb = upload_problem(sets, available, stream);
   available -= plan.pb.bytes;
-  const std::size_t row_bytes = std::size_t(d + 2) * sizeof(double);
+  const std::size_t row_bytes = std::size_t(sets.d + 2) * sizeof(double);
   plan.extra_rows = Evaluator<T>::extra_rows(plan.pb, available, row_bytes);
   plan.capacity = plan_capacity(m, available, per_item, row_bytes, plan.extra_rows, what);
   return plan;
@@ -257,16 +295,18 @@ class Progress {
   int n_, reported_ = 0;
 };
 
+// seed_codes: the chunk's seeds' codes (mixed data), which their trials keep;
+// a trial list's seed indices select them.
 template <class T>
-void ascend_chunk(const Evaluator<T>& eval, AscentBuffers<T>& b, int n, int d, const StepParams& params,
-                  Progress& progress, cudaStream_t stream) {
+void ascend_chunk(const Evaluator<T>& eval, AscentBuffers<T>& b, const int* seed_codes, int n, int d,
+                  const StepParams& params, Progress& progress, cudaStream_t stream) {
   const SeedState<T> s{b.seeds.get(), b.radii.get(), b.u.get(), b.points.get(), b.grad.get(), b.tangent.get(),
                        b.log_ratio.get(), b.search.get(), b.status.get(), b.n_iter.get(), n, d};
   TrialList<T> cur{b.a_seed.get(), b.counts.get(), b.a_u.get(), b.a_p.get()};
   TrialList<T> next{b.b_seed.get(), b.counts.get() + 1, b.b_u.get(), b.b_p.get()};
   check(cudaMemsetAsync(b.counts.get(), 0, 2 * sizeof(int), stream), "cudaMemsetAsync");
   launch_place(s, stream);
-  eval.run(s.points, nullptr, n, s.log_ratio, s.grad, stream);
+  eval.run(s.points, seed_codes, nullptr, nullptr, n, s.log_ratio, s.grad, stream);
   launch_start(s, params, cur, stream);
 
   constexpr int kSlots = kLag + 1;
@@ -275,7 +315,7 @@ void ascend_chunk(const Evaluator<T>& eval, AscentBuffers<T>& b, int n, int d, c
   int bound = n;  // upper bound of the current trial count, known on the host
   for (int round = 0; round < params.max_iter; ++round) {
     throw_if_cancelled();
-    eval.run(cur.p, cur.count, bound, b.trial_f.get(), b.trial_grad.get(), stream);
+    eval.run(cur.p, seed_codes, cur.seed, cur.count, bound, b.trial_f.get(), b.trial_grad.get(), stream);
     check(cudaMemsetAsync(next.count, 0, sizeof(int), stream), "cudaMemsetAsync");
     launch_step(s, params, cur, b.trial_f.get(), b.trial_grad.get(), bound, next, stream);
     check(cudaMemcpyAsync(&active[round % kSlots], next.count, sizeof(int), cudaMemcpyDeviceToHost, stream),
@@ -296,23 +336,24 @@ void ascend_chunk(const Evaluator<T>& eval, AscentBuffers<T>& b, int n, int d, c
 
 template <class T>
 void log_ratio_grad(const DataSets<T>& sets, const PointSet<T>& cands, T* log_ratio, T* grad) {
-  const T *numer = sets.numer.points, *denom = sets.denom.points, *points = cands.points;
-  const index_t n_numer = sets.numer.n, n_denom = sets.denom.n, m = cands.n;
-  const int d = sets.d;
-  const double bandwidth = sets.bandwidth;
-  if (m == 0) return require_finite_host(numer, n_numer, denom, n_denom, d);
+  const T* points = cands.points;
+  const index_t m = cands.n;
+  const int d = sets.d, n_cat = sets.n_cat;
+  if (m == 0) return require_finite_host(sets.numer.points, sets.numer.n, sets.denom.points, sets.denom.n, d);
   require_gpu();
   Stream stream;
   const cudaStream_t s = stream.get();
-  const Plan<T> plan = plan_call(numer, n_numer, denom, n_denom, d, bandwidth, m, candidate_bytes<T>(d), "candidate", s);
+  const Plan<T> plan = plan_call(sets, m, candidate_bytes<T>(d, n_cat), "candidate", s);
   const int cap = plan.capacity;
   DeviceBuffer<T> p(std::size_t(cap) * d, "candidates", s), lr(cap, "log ratios", s),
       g(std::size_t(cap) * d, "gradients", s);
+  DeviceBuffer<int> codes(std::size_t(cap) * n_cat, "the candidates' codes", s);
   const Evaluator<T> eval(plan.pb, std::size_t(kSegmentsPerCandidate) * cap + plan.extra_rows, s);
   for (index_t first = 0; first < m; first += cap) {
     const int n = int(std::min<index_t>(cap, m - first));
     p.upload(points + first * d, std::size_t(n) * d);
-    eval.run(p.get(), nullptr, n, lr.get(), g.get(), s);
+    codes.upload(cands.codes + first * n_cat, std::size_t(n) * n_cat);
+    eval.run(p.get(), codes.get(), nullptr, nullptr, n, lr.get(), g.get(), s);
     lr.download(log_ratio + first, n);
     g.download(grad + first * d, std::size_t(n) * d);
     stream.sync("log_ratio_grad");
@@ -322,20 +363,20 @@ void log_ratio_grad(const DataSets<T>& sets, const PointSet<T>& cands, T* log_ra
 template <class T>
 void ascend(const DataSets<T>& sets, const PointSet<T>& seed_set, const T* radii, const T* directions,
             const StepParams& params, const AscentOut<T>& out) {
-  const T *numer = sets.numer.points, *denom = sets.denom.points, *seeds = seed_set.points;
-  const index_t n_numer = sets.numer.n, n_denom = sets.denom.n, m = seed_set.n;
-  const int d = sets.d;
-  const double bandwidth = sets.bandwidth;
+  const T* seeds = seed_set.points;
+  const index_t m = seed_set.n;
+  const int d = sets.d, n_cat = sets.n_cat;
   T *points = out.points, *log_ratio = out.log_ratio;
   std::int32_t* n_iter = out.n_iter;
   std::uint8_t* converged = out.converged;
-  if (m == 0) return require_finite_host(numer, n_numer, denom, n_denom, d);
+  if (m == 0) return require_finite_host(sets.numer.points, sets.numer.n, sets.denom.points, sets.denom.n, d);
   require_gpu();
   Stream stream;
-  const Plan<T> plan = plan_call(numer, n_numer, denom, n_denom, d, bandwidth, m,
-                                 AscentBuffers<T>::bytes_per_seed(d), "seed", stream.get());
+  const Plan<T> plan = plan_call(sets, m, AscentBuffers<T>::bytes_per_seed(d) + sizeof(int) * std::size_t(n_cat),
+                                 "seed", stream.get());
   const int cap = plan.capacity;
   AscentBuffers<T> b(cap, d, stream.get());
+  DeviceBuffer<int> seed_codes(std::size_t(cap) * n_cat, "the seeds' codes", stream.get());
   const Evaluator<T> eval(plan.pb, std::size_t(kSegmentsPerCandidate) * cap + plan.extra_rows, stream.get());
   std::vector<int> status(cap);
   static_assert(sizeof(int) == sizeof(std::int32_t), "n_iter is written as int");
@@ -345,8 +386,9 @@ void ascend(const DataSets<T>& sets, const PointSet<T>& seed_set, const T* radii
     b.seeds.upload(seeds + first * d, rows);
     b.radii.upload(radii + first, n);
     b.u.upload(directions + first * d, rows);
+    seed_codes.upload(seed_set.codes + first * n_cat, std::size_t(n) * n_cat);
     Progress progress(out.finished, n);
-    ascend_chunk(eval, b, n, d, params, progress, stream.get());
+    ascend_chunk(eval, b, seed_codes.get(), n, d, params, progress, stream.get());
     b.points.download(points + first * d, rows);
     b.log_ratio.download(log_ratio + first, n);
     b.n_iter.download(reinterpret_cast<int*>(n_iter + first), n);
@@ -359,26 +401,28 @@ void ascend(const DataSets<T>& sets, const PointSet<T>& seed_set, const T* radii
 
 template <class T>
 double time_kernels(const DataSets<T>& sets, const PointSet<T>& cands, int repeats) {
-  const T *numer = sets.numer.points, *denom = sets.denom.points, *points = cands.points;
-  const index_t n_numer = sets.numer.n, n_denom = sets.denom.n, m = cands.n;
-  const int d = sets.d;
-  const double bandwidth = sets.bandwidth;
+  const T* points = cands.points;
+  const index_t m = cands.n;
+  const int d = sets.d, n_cat = sets.n_cat;
   if (m == 0 || repeats < 1) throw std::invalid_argument("time_kernels needs candidates and repeats >= 1");
   require_gpu();
   Stream stream;
   const cudaStream_t s = stream.get();
-  const Plan<T> plan = plan_call(numer, n_numer, denom, n_denom, d, bandwidth, m, candidate_bytes<T>(d), "candidate", s);
+  const Plan<T> plan = plan_call(sets, m, candidate_bytes<T>(d, n_cat), "candidate", s);
   if (plan.capacity < m) throw std::invalid_argument("time_kernels: the candidates do not fit on the device at once");
   DeviceBuffer<T> p(std::size_t(m) * d, "candidates", s), lr(m, "log ratios", s), g(std::size_t(m) * d, "gradients", s);
+  DeviceBuffer<int> codes(std::size_t(m) * n_cat, "the candidates' codes", s);
   const Evaluator<T> eval(plan.pb, std::size_t(kSegmentsPerCandidate) * m + plan.extra_rows, s);
   p.upload(points, std::size_t(m) * d);
-  eval.run(p.get(), nullptr, int(m), lr.get(), g.get(), s);  // warm-up
+  codes.upload(cands.codes, std::size_t(m) * n_cat);
+  eval.run(p.get(), codes.get(), nullptr, nullptr, int(m), lr.get(), g.get(), s);  // warm-up
   cudaEvent_t start = nullptr, stop = nullptr;
   check(cudaEventCreate(&start), "cudaEventCreate");
   check(cudaEventCreate(&stop), "cudaEventCreate");
   float ms = 0.0f;
   cudaError_t e = cudaEventRecord(start, s);
-  for (int r = 0; r < repeats && e == cudaSuccess; ++r) eval.run(p.get(), nullptr, int(m), lr.get(), g.get(), s);
+  for (int r = 0; r < repeats && e == cudaSuccess; ++r)
+    eval.run(p.get(), codes.get(), nullptr, nullptr, int(m), lr.get(), g.get(), s);
   if (e == cudaSuccess) e = cudaEventRecord(stop, s);
   if (e == cudaSuccess) e = cudaEventSynchronize(stop);
   if (e == cudaSuccess) e = cudaEventElapsedTime(&ms, start, stop);
@@ -390,7 +434,7 @@ double time_kernels(const DataSets<T>& sets, const PointSet<T>& cands, int repea
 
 int max_features() { return kMaxFeatures; }
 
-int max_categories() { return 0; }
+int max_categories() { return kMaxCategories; }
 
 void set_memory_budget(std::size_t bytes) { g_memory_budget = bytes; }
 

@@ -38,6 +38,7 @@ constexpr int kFlushChunks = 4;
 template <class T>
 struct Segment {
   const T* data;
+  const int* codes;  // the class's packed codes (mixed data)
   int first, last;
 
   // Whether the float sums are added to the float64 ones after `chunk`.
@@ -52,7 +53,9 @@ __device__ __forceinline__ Segment<T> segment_of(const EvalArgs<T>& a, int g) {
   const long long s = numer ? g : g - a.seg_numer;
   const long long segs = numer ? a.seg_numer : a.seg_denom;
   const long long chunks = numer ? a.chunks_numer : a.chunks_denom;
-  return {numer ? a.numer : a.denom, int(s * chunks / segs), int((s + 1) * chunks / segs)};
+  const long long code_rows = numer ? 0 : static_cast<long long>(a.chunks_numer) * kChunk;
+  return {numer ? a.numer : a.denom, a.class_codes + code_rows * a.n_codes, int(s * chunks / segs),
+          int((s + 1) * chunks / segs)};
 }
 
 template <class T>
@@ -68,6 +71,22 @@ __device__ __forceinline__ void stage(void* dst, const void* src) {
   uint4* d = static_cast<uint4*>(dst);
 #pragma unroll 4
   for (int v = threadIdx.x; v < BYTES / 16; v += THREADS) d[v] = s[v];
+}
+
+// Copies `bytes` (a runtime multiple of 16) from global to shared memory.
+template <int THREADS>
+__device__ __forceinline__ void stage_bytes(void* dst, const void* src, int bytes) {
+  const uint4* s = static_cast<const uint4*>(src);
+  uint4* d = static_cast<uint4*>(dst);
+  for (int v = threadIdx.x; v < bytes / 16; v += THREADS) d[v] = s[v];
+}
+
+// Code c of candidate i (c < n_codes): its own, 0 in the padding columns.
+template <class T>
+__device__ __forceinline__ int candidate_code(const EvalArgs<T>& a, int i, int c) {
+  if (c >= a.n_cat) return 0;
+  const long long row = a.code_row ? a.code_row[i] : i;
+  return a.codes[row * a.n_cat + c];
 }
 
 // Centred candidate padded to a packed row of width w: x - centre, zeros, and

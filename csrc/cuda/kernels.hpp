@@ -24,18 +24,41 @@ constexpr int kMaxFeatures = kMaxWidth - 1;
 // Rows per block of the first pass of the (deterministic) centre reduction.
 constexpr int kCentreRowsPerBlock = 1024;
 
-// Which kernel family evaluates a problem of d features.
-//   thread path: width = pow2 >= d + 1 in {4..32} (float: up to 64); one
-//     thread holds one candidate, all threads stream the same data points
-//     (shared-memory broadcast), x and the running sums live in registers.
+// Categorical columns (simpor/data_sets.hpp). Codes are int32, stored per
+// point in rows of n_cat rounded up to kCodeQuad (padding columns hold code 0
+// with penalty 0, so they never add anything), which the kernels compare a
+// quad (one 16-byte load) at a time. kMaxCategories bounds what the kernels'
+// shared memory holds: every layout's block fits the smallest opt-in limit of
+// the architectures we build for (kMaxSharedBytes, sm_75), checked at
+// compile time in kde_kernels.cu.
+constexpr int kCodeQuad = 4;
+constexpr int kMaxCategories = 64;
+constexpr int kMaxSharedBytes = 64 * 1024;
+constexpr int kDefaultSharedBytes = 48 * 1024;  // above it a kernel must opt in
+
+SIMPOR_HD constexpr int padded_categories(int n_cat) { return (n_cat + kCodeQuad - 1) / kCodeQuad * kCodeQuad; }
+
+// Candidates per block of the thread family on mixed data: its shared memory
+// also holds each candidate's codes (4 bytes per column), so blocks are half
+// the numeric ones' to keep the largest (float64, width 32, 64 columns) within
+// kMaxSharedBytes.
+constexpr int kMixedThreadBlock = 64;
+
+// Which kernel family evaluates a problem of d features and n_cat categorical ones.
+//   thread path: width = pow2 >= d + 1 in {4..32} (float without categories:
+//     up to 64); one thread holds one candidate, all threads stream the same
+//     data points (shared-memory broadcast), x and the running sums live in
+//     registers, the candidate's codes in shared memory.
 //   warp path: width = 32 * pow2 up to kMaxWidth; one warp per candidate, each
-//     lane holds width / 32 features, scores reduced with shuffles.
+//     lane holds width / 32 features (and categorical columns l, l + 32),
+//     scores reduced with shuffles.
 struct Layout {
   int width = 0;            // packed row length (features + bias, padded)
   bool warp = false;        // warp path
   int block = 128;          // threads per block
   int cands_per_block = 0;  // candidates per block
   bool ones = false;        // packed rows carry the ones column
+  int codes = 0;            // categorical columns padded to kCodeQuad (0: the numeric kernels)
 };
 
 SIMPOR_HD constexpr bool has_ones_column(int d, int width) { return d + 2 <= width; }
@@ -46,15 +69,20 @@ inline int next_pow2(int v) {
   return p;
 }
 
-// Returns a Layout with width 0 when d is too large.
-inline Layout choose_layout(int d, bool single) {
+// Returns a Layout with width 0 when d or n_cat is too large. d = 0 (only
+// categorical columns) takes the narrowest thread kernel: its packed rows hold
+// the ones column and a zero bias, so scores are the categorical terms alone.
+inline Layout choose_layout(int d, bool single, int n_cat = 0) {
   Layout l;
   const int need = d + 1;
-  if (need > kMaxWidth) return l;
-  const int thread_max = single ? 64 : 32;
+  if (need > kMaxWidth || n_cat < 0 || n_cat > kMaxCategories) return l;
+  l.codes = padded_categories(n_cat);
+  // float32 width 64 with categories would need more shared memory than
+  // kMaxSharedBytes: it takes the warp path.
+  const int thread_max = single && n_cat == 0 ? 64 : 32;
   if (need <= thread_max) {
     l.width = next_pow2(need < 4 ? 4 : need);
-    l.block = l.width <= 32 ? 128 : 64;
+    l.block = n_cat ? kMixedThreadBlock : l.width <= 32 ? 128 : 64;
     l.cands_per_block = l.block;
   } else {
     l.width = 32 * next_pow2((need + 31) / 32);
@@ -80,7 +108,19 @@ struct EvalArgs {
   double* partials;       // (seg_numer + seg_denom, m, d + 2): ref, sum, weighted[d]
   T* log_ratio;           // (m)
   T* grad;                // (m, d)
+  // Categorical columns (n_cat = 0: none, and the pointers are unused).
+  int n_cat;
+  int n_codes;             // n_cat padded to kCodeQuad: the row length of the packed codes
+  const int* codes;        // the candidates' codes, (rows, n_cat)
+  const int* code_row;     // (m) the row of `codes` of each candidate, or nullptr for row i
+  // packed codes of class B, then of contrast set A: ((chunks_numer + chunks_denom) * kChunk, n_codes); padding 0
+  const int* class_codes;
+  const T* penalty;        // (n_codes) log2 weight of a differing category, <= 0; padding 0
 };
+// nvcc 13 reads a kernel parameter larger than 128 bytes through a generic
+// pointer to the parameter space, which costs the numeric kernels registers
+// (and spills); hence one pointer for both classes' codes.
+static_assert(sizeof(EvalArgs<double>) <= 128, "EvalArgs: keep kernel parameters within 128 bytes");
 
 // Streams both classes past the candidates (partials) and merges the
 // segments into log f and grad log f. Asynchronous on `stream`.
@@ -111,6 +151,11 @@ void launch_centre(const T* numer, long long n_numer, const T* denom, long long 
 template <class T>
 void launch_pack(const T* rows, long long n, long long padded_rows, int d, int width, const T* centre, double scale,
                  double pad, T* packed, cudaStream_t stream);
+
+// Packs n rows of n_cat codes into `padded_rows` rows of n_codes (a whole
+// number of kChunk rows): the codes, then zeros (padding columns and rows).
+void launch_pack_codes(const int* codes, long long n, long long padded_rows, int n_cat, int n_codes, int* packed,
+                       cudaStream_t stream);
 
 // ---- Algorithm 1 --------------------------------------------------------------
 

@@ -66,6 +66,16 @@ __global__ void pack_rows(const T* rows, long long n, long long padded_rows, int
   }
 }
 
+// One thread per packed code: row j's code c, 0 in the padding columns and rows.
+__global__ void pack_code_rows(const int* codes, long long n, long long padded_rows, int n_cat, int n_codes,
+                               int* packed) {
+  const long long e = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (e >= padded_rows * n_codes) return;
+  const long long j = e / n_codes;
+  const int c = int(e % n_codes);
+  packed[e] = j < n && c < n_cat ? codes[j * n_cat + c] : 0;
+}
+
 inline unsigned ceil_div(long long a, long long b) { return unsigned((a + b - 1) / b); }
 
 }  // namespace
@@ -73,6 +83,7 @@ inline unsigned ceil_div(long long a, long long b) { return unsigned((a + b - 1)
 template <class T>
 void launch_centre(const T* numer, long long n_numer, const T* denom, long long n_denom, int d, double* partial,
                    T* centre, cudaStream_t stream) {
+  if (d == 0) return;  // only categorical columns: no centre
   const unsigned blocks_numer = ceil_div(n_numer, kCentreRowsPerBlock);
   const unsigned blocks_denom = ceil_div(n_denom, kCentreRowsPerBlock);
   SIMPOR_LAUNCH(column_sums<T>, blocks_numer, kSumThreads, 0, stream, numer, n_numer, d, partial);
@@ -91,6 +102,14 @@ void launch_pack(const T* rows, long long n, long long padded_rows, int d, int w
   SIMPOR_LAUNCH(pack_rows<T>, ceil_div(padded_rows, kPackWarps), kPackWarps * 32, 0, stream, rows, n, padded_rows, d,
                 width, centre, scale, T(pad), packed);
   check_launch("the pack kernel");
+}
+
+void launch_pack_codes(const int* codes, long long n, long long padded_rows, int n_cat, int n_codes, int* packed,
+                       cudaStream_t stream) {
+  if (padded_rows * n_codes == 0) return;
+  SIMPOR_LAUNCH(pack_code_rows, ceil_div(padded_rows * n_codes, kSumThreads), kSumThreads, 0, stream, codes, n,
+                padded_rows, n_cat, n_codes, packed);
+  check_launch("the code-packing kernel");
 }
 
 template void launch_centre(const float*, long long, const float*, long long, int, double*, float*, cudaStream_t);

@@ -14,6 +14,9 @@ chunks of 64 points (csrc/cuda/kernels.hpp: ``kChunk``), the last one partly
 filled (70 and 130 points); d = 5 takes the thread kernels with two blocks
 of candidates (128 + 2), and d = 64 the warp kernels in both dtypes
 (d + 1 > 32 in float64, > 64 in float32), with two blocks of 4 candidates.
+Two mixed problems (6 categorical columns, so two quads of codes, the last
+one partly padding) take the mixed-data kernels: d = 3 the thread family
+with three blocks of 64 candidates, d = 40 the warp family in both dtypes.
 
 Tolerances (relative L2 error of log f and of grad log f against the CPU
 core on the same inputs): 1e-9 in float64 and 1e-3 in float32, ten times the
@@ -21,13 +24,16 @@ tests' (tests/test_cuda.py: 1e-10 and 1e-4), so that only a wrong result,
 never a rounding difference, fails it; on the emulator the errors are about
 1e-15 and 1e-6.
 
-Cost: four calls of each module (130 points at d = 5 and 5 points at
-d = 64, in float64 and float32). With the CPU core standing in for the GPU
-the whole check takes 1.7 ms on a 2-core machine, so the CPU half costs
-under 1 ms. The GPU half is not timed yet: each call is a handful of kernel
-launches and sub-kilobyte copies, a few milliseconds in all, the CUDA context
-being created already by ``probe()``; ``bench/gpu_check.sh`` records it as
-its ``self-check`` case. On the CPU emulator the check takes 1.1 to 1.9 s.
+Cost: eight calls of each module (130 points at d = 5 and d = 3 with
+categories, 5 points at d = 64 and d = 40 with categories, in float64 and
+float32). With the CPU core standing in for the GPU
+the whole check takes about 3 ms on a 2-core machine (1.7 ms before the
+mixed problems), so the CPU half costs under 2 ms. The GPU half is not timed
+yet: each call is a handful of kernel launches and sub-kilobyte copies, a
+few milliseconds in all, the CUDA context being created already by
+``probe()``; ``bench/gpu_check.sh`` records it as its ``self-check`` case.
+On the CPU emulator the check takes 3 to 4.5 s (a loaded 2-core machine;
+the mixed warp case costs most there).
 
 The ascent (the newton rule) is not run: it evaluates log f with these
 kernels, and its decisions are the CPU's own code (simpor/ascent_step.hpp),
@@ -43,10 +49,10 @@ from typing import Optional
 import numpy as np
 
 from .. import _core
-from .native import DataSets, no_codes
+from .native import DataSets
 
-# (candidates, class B points, contrast set points, d)
-PROBLEMS = ((130, 70, 130, 5), (5, 70, 130, 64))
+# (candidates, class B points, contrast set points, d, categorical columns)
+PROBLEMS = ((130, 70, 130, 5, 0), (5, 70, 130, 64, 0), (130, 70, 130, 3, 6), (5, 70, 130, 40, 6))
 TOLERANCES = {np.float64: 1e-9, np.float32: 1e-3}
 
 FAILED = "the GPU self-check failed"
@@ -101,22 +107,33 @@ def _rel_err(got: np.ndarray, want: np.ndarray) -> float:
     return float(np.linalg.norm(got - want) / max(float(np.linalg.norm(want)), 1e-300))
 
 
+def _codes(rng: np.random.Generator, n: int, n_cat: int) -> np.ndarray:
+    """Codes of 2 to 5 levels per column: many pairs agree, many differ."""
+    codes = np.empty((n, n_cat), dtype=np.int32)
+    for j in range(n_cat):
+        codes[:, j] = rng.integers(0, 2 + j % 4, n)
+    return codes
+
+
 def _check(module: ModuleType) -> Optional[str]:
     rng = np.random.default_rng(20_240_601)
-    for m, n_numer, n_denom, d in PROBLEMS:
+    for m, n_numer, n_denom, d, n_cat in PROBLEMS:
         points, numer = rng.normal(size=(m, d)), rng.normal(size=(n_numer, d)) + 0.5
         denom = rng.normal(size=(n_denom, d))
         bandwidth = 0.3 * np.sqrt(d)
+        codes, numer_codes, denom_codes = (_codes(rng, n, n_cat) for n in (m, n_numer, n_denom))
+        log_weight = -rng.uniform(0.1, 3.0, n_cat)
         for dtype, tol in TOLERANCES.items():
             x, b, a = (np.ascontiguousarray(v, dtype=dtype) for v in (points, numer, denom))
-            sets = DataSets.numeric(b, a, bandwidth)
+            sets = DataSets(b, a, bandwidth, numer_codes, denom_codes, log_weight)
             name = "log_ratio_grad_" + ("f32" if dtype == np.float32 else "f64")
-            where = f"{np.dtype(dtype).name}, {m} points, {n_numer} + {n_denom} data points, d = {d}"
+            where = (f"{np.dtype(dtype).name}, {m} points, {n_numer} + {n_denom} data points, d = {d}"
+                     + (f", {n_cat} categorical columns" if n_cat else ""))
             try:
-                got_log_ratio, got_grad = getattr(module, name)(sets, x, no_codes(m), 0)
+                got_log_ratio, got_grad = getattr(module, name)(sets, x, codes, 0)
             except Exception as exc:  # the GPU cannot run it: as unusable as a wrong result
                 return f"{FAILED} ({where}): {type(exc).__name__}: {exc}"
-            log_ratio, grad = getattr(_core, name)(sets, x, no_codes(m), 1)
+            log_ratio, grad = getattr(_core, name)(sets, x, codes, 1)
             for what, g, w in (("log f", got_log_ratio, log_ratio), ("grad log f", got_grad, grad)):
                 err = _rel_err(g, w)
                 if not err <= tol:  # NaN fails too

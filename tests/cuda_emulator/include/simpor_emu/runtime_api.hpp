@@ -1,6 +1,8 @@
 // CPU emulation of kernel launches and of the CUDA runtime API subset the
 // host code uses (see blocks.hpp). Launches check the limits the real build
-// relies on: 48 KiB of dynamic shared memory, 1024 threads, grid.y <= 65535.
+// relies on: 48 KiB of dynamic shared memory unless the kernel opted in to
+// more (cudaFuncSetAttribute, up to 64 KiB: sm_75's limit, the smallest of
+// the architectures built for), 1024 threads, grid.y <= 65535.
 #pragma once
 
 #include <math.h>
@@ -12,6 +14,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 #include <tuple>
 
@@ -29,12 +33,34 @@ inline int& sm_count() {
   return sms;
 }
 
+constexpr std::size_t kDefaultShared = 48 * 1024, kOptInShared = 64 * 1024;
+
+// Per kernel: the dynamic shared memory it may take (cudaFuncSetAttribute).
+inline std::map<const void*, std::size_t>& shared_limits() {
+  static std::map<const void*, std::size_t> limits;
+  return limits;
+}
+
+inline std::mutex& shared_limits_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+inline std::size_t shared_limit(const void* kernel) {
+  std::lock_guard<std::mutex> lock(shared_limits_mutex());
+  const auto found = shared_limits().find(kernel);
+  return found == shared_limits().end() ? kDefaultShared : found->second;
+}
+
 template <class... P, class... A>
 void launch(void (*kernel)(P...), dim3 grid, dim3 block_dim, std::size_t smem, A&&... args) {
   drain_copies();  // stream order: earlier copies finish before a kernel starts
   const unsigned threads = block_dim.x * block_dim.y * block_dim.z;
   if (threads == 0 || threads > 1024) fail("block of " + std::to_string(threads) + " threads");
-  if (smem > 48 * 1024) fail("dynamic shared memory of " + std::to_string(smem) + " bytes exceeds 48 KiB");
+  const std::size_t limit = shared_limit(reinterpret_cast<const void*>(kernel));
+  if (smem > limit)
+    fail("dynamic shared memory of " + std::to_string(smem) + " bytes exceeds the kernel's " +
+         std::to_string(limit / 1024) + " KiB");
   if (grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.y > 65535 || grid.z > 65535) fail("bad grid");
   std::tuple<P...> params(std::forward<A>(args)...);
   const std::function<void()> body = [&] { std::apply(kernel, params); };
@@ -237,6 +263,16 @@ inline cudaError_t cudaRuntimeGetVersion(int* v) {
 template <class F>
 cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int* blocks, F, int, std::size_t) {
   *blocks = 2;
+  return cudaSuccess;
+}
+enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
+template <class... P>
+cudaError_t cudaFuncSetAttribute(void (*kernel)(P...), cudaFuncAttribute attr, int value) {
+  if (attr != cudaFuncAttributeMaxDynamicSharedMemorySize || value < 0 ||
+      std::size_t(value) > simpor_emu::kOptInShared)
+    return cudaErrorInvalidValue;
+  std::lock_guard<std::mutex> lock(simpor_emu::shared_limits_mutex());
+  simpor_emu::shared_limits()[reinterpret_cast<const void*>(kernel)] = std::size_t(value);
   return cudaSuccess;
 }
 template <class F>
