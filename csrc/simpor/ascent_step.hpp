@@ -1,6 +1,7 @@
-// Algorithm 1, one seed at a time: the rotation on the sphere |x' - x| = r and
-// the step rules, written once for the CPU and CUDA ascents (which differ only
-// in how they batch the evaluations of log f between two steps).
+// Algorithm 1, one seed at a time: the step rules on the sphere |x' - x| = r
+// (its geometry: simpor/sphere_geometry.hpp; newton's L-BFGS pairs:
+// simpor/sphere_lbfgs.hpp), written once for the CPU and CUDA ascents (which
+// differ only in how they batch the evaluations of log f between two steps).
 #pragma once
 
 #include "simpor/sphere_geometry.hpp"
