@@ -5,8 +5,9 @@ SIMPOR_DATA_DIR), balances the whole set with ``informative=None`` (so the
 ascent alone is timed) under each rule (default: adaptive, the rule of
 earlier versions; newton; hessian; auto, the default) and prints trials per
 row and seconds per rule, each rule's time as a ratio to the first rule's,
-and the mean log posterior ratio reached (the rules stop at local maxima of
-the same function, so these should agree closely).
+the fraction of rows that converged (the rest used up ``max_iter``) and the
+mean log posterior ratio reached (the rules stop at local maxima of the same
+function, so these should agree closely).
 
     python bench/trials.py                          # the default sets
     python bench/trials.py --datasets mammography --rules newton hessian --json out.json
@@ -39,7 +40,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     first = args.rules[0]
     print(f"{'data set':<14} {'n':>6} {'d':>4} " + " ".join(f"{r + ': trials, s, ' + first + '/' + r:>34}"
-                                                            for r in args.rules) + "   mean log f per rule")
+                                                            for r in args.rules)
+          + "   converged per rule   mean log f per rule")
     rows = []
     for name in args.datasets:
         X, y = load_imblearn(name)
@@ -47,6 +49,7 @@ def main(argv=None) -> int:
         cells = [f"{row[r]['trials_per_row']:>10.1f} {row[r]['seconds']:>8.2f} "
                  f"{row[first]['seconds'] / row[r]['seconds']:>13.2f}x" for r in args.rules]
         print(f"{name:<14} {row['n']:>6} {row['d']:>4} " + " ".join(cells) + "   "
+              + " ".join(f"{row[r]['converged']:.4f}" for r in args.rules) + "   "
               + " ".join(f"{row[r]['log_ratio']:.4f}" for r in args.rules), flush=True)
         rows.append(row)
     if args.json:

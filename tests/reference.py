@@ -6,6 +6,7 @@ correct, used only to check the native kernels.
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial.distance import cdist
 
 
 def category_terms(codes, cls_codes, log_weight) -> np.ndarray:
@@ -19,7 +20,8 @@ def category_terms(codes, cls_codes, log_weight) -> np.ndarray:
 
 
 def _scores(points, cls, h, codes=None, cls_codes=None, log_weight=None) -> np.ndarray:
-    sq = ((points[:, None, :] - cls[None, :, :]) ** 2).sum(-1)
+    # sum of squared differences, as written, without an m x n x d array
+    sq = cdist(points, cls, "sqeuclidean") if points.shape[1] else np.zeros((len(points), len(cls)))
     return -sq / (2.0 * h * h) + category_terms(codes, cls_codes, log_weight)
 
 
@@ -94,3 +96,27 @@ def sphere_newton_direction(u, g, H, r):
         shift = 1e-6 * scale if shift == 0 else 3 * shift
     v = np.linalg.solve(M + shift * np.eye(u.size), r * (P @ g))
     return v - (v @ u) * u, shift
+
+
+def sphere_hessian(point, seed, numer, denom, h):
+    """The Hessian of log f on the sphere around `seed` through `point`, in
+    angle units (nats per radian^2) on the tangent plane: r^2 P H P - r (g.u) P."""
+    p, s = np.asarray(point, np.float64), np.asarray(seed, np.float64)
+    r = np.linalg.norm(p - s)
+    u = (p - s) / r
+    g = log_ratio_grad(p[None], numer, denom, h)[1][0]
+    P = np.eye(u.size) - np.outer(u, u)
+    return r * r * P @ hessian(p, numer, denom, h) @ P - r * (g @ u) * P
+
+
+def lbfgs_inverse(pair_s, pair_y):
+    """The BFGS inverse-Hessian matrix the pairs (rows, oldest first) build
+    from H0 = (s.y / y.y) I of the newest pair: H <- V^T H V + rho s s^T,
+    V = I - rho y s^T, rho = 1 / y.s, one pair after the other."""
+    S, Y = np.asarray(pair_s, np.float64), np.asarray(pair_y, np.float64)
+    H = (S[-1] @ Y[-1]) / (Y[-1] @ Y[-1]) * np.eye(S.shape[1])
+    for s, y in zip(S, Y):
+        rho = 1.0 / (y @ s)
+        V = np.eye(s.size) - rho * np.outer(y, s)
+        H = V.T @ H @ V + rho * np.outer(s, s)
+    return H

@@ -567,11 +567,11 @@ def test_out_of_memory_names_the_size():
 
 
 @needs_gpu
-@pytest.mark.parametrize("rule", ["adaptive", "fixed"])
+@pytest.mark.parametrize("rule", ["adaptive", "fixed", "newton"])
 def test_ascent_follows_the_cpu_in_float64(rule):
     seeds, radii, dirs, numer, denom, h = ascent_problem(1, m=60, d=5)
     radii[:3] = 0.0
-    kw = dict(step_rule=rule) if rule == "adaptive" else dict(step_rule=rule, step=0.05, tol=0.05)
+    kw = dict(step_rule=rule, step=0.05, tol=0.05) if rule == "fixed" else dict(step_rule=rule)
     gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h, **kw)
     same_path = (gpu.n_iter == cpu.n_iter) & (gpu.converged == cpu.converged)
     assert same_path.mean() >= 0.95
@@ -579,6 +579,34 @@ def test_ascent_follows_the_cpu_in_float64(rule):
     assert np.all(dist[same_path] <= 1e-8 * np.maximum(radii[same_path], 1e-300) + 1e-12)
     assert np.array_equal(gpu.points[:3], seeds[:3]) and (gpu.n_iter[:3] == 0).all() and gpu.converged[:3].all()
     assert ref.rel_err(gpu.log_ratio, ref.log_ratio(gpu.points, numer, denom, h)) < 1e-10
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_newton_lbfgs_circles_follow_the_cpu_in_high_dimension(dtype):
+    """d = 30, where newton's circles come from up to kPairs L-BFGS pairs
+    (the ring wraps on most rows): the GPU takes the CPU's decisions on the
+    same numbers (float64: the same trials and end points; float32: near
+    ties may part the paths, so the same maxima), every row converges, and in
+    fewer trials than steepest-ascent circles needed (40.8 per row in float64,
+    27.4 in float32; L-BFGS: 18.5 and 21.3)."""
+    rng = np.random.default_rng(13)
+    d, m = 30, 16
+    numer = (rng.normal(size=(60, d)) + 0.4).astype(dtype)
+    denom = rng.normal(size=(200, d)).astype(dtype)
+    seeds = numer[rng.integers(0, 60, m)]
+    radii = (rng.uniform(2.0, 6.0, m) * np.sqrt(0.3)).astype(dtype)
+    dirs = rng.normal(size=(m, d))
+    dirs = (dirs / np.linalg.norm(dirs, axis=1, keepdims=True)).astype(dtype)
+    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, 1.2 * np.sqrt(0.3), step_rule="newton",
+                    kde_tol=0.0)
+    assert gpu.converged.all() and cpu.converged.all()
+    assert gpu.n_iter.mean() <= 24
+    if dtype == np.float64:
+        assert np.array_equal(gpu.n_iter, cpu.n_iter)
+        assert np.all(np.linalg.norm(gpu.points - cpu.points, axis=1) <= 1e-8 * radii)
+    else:
+        assert np.allclose(gpu.log_ratio, cpu.log_ratio, rtol=0, atol=1e-3)
 
 
 @needs_gpu

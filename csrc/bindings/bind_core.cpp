@@ -1,9 +1,13 @@
 // _core: the CPU backend (always built).
+#include <algorithm>
+#include <vector>
+
 #include "bindings/bind_backend.hpp"
 #include "cpu/arch.hpp"
 #include "cpu/ascent_cpu.hpp"
 #include "cpu/pieces.hpp"
 #include "cpu/threads.hpp"
+#include "simpor/sphere_lbfgs.hpp"
 #include "simpor/sphere_newton.hpp"
 
 namespace simpor::bind {
@@ -57,6 +61,41 @@ py::tuple newton_direction(carray<double> u, carray<double> grad, carray<double>
   return py::make_tuple(dir, length);
 }
 
+// Test hook: the newton rule's pair for one accepted step, from u (gradient
+// g) by `angle` along `circle` to u_new (g_new): (s, y, kept).
+py::tuple lbfgs_pair(carray<double> u, carray<double> grad, carray<double> circle, double angle,
+                     carray<double> u_new, carray<double> grad_new, double radius) {
+  const index_t d = u.size();
+  check_vector(grad, "grad", d);
+  check_vector(circle, "circle", d);
+  check_vector(u_new, "u_new", d);
+  check_vector(grad_new, "grad_new", d);
+  std::vector<double> s(kPairs * d), y(kPairs * d);
+  PairRing ring = empty_ring();
+  remember_step(ring, s.data(), y.data(), u.data(), grad.data(), circle.data(), norm_of(circle.data(), int(d)), angle,
+                u_new.data(), grad_new.data(), radius, int(d));
+  const double* row_s = s.data() + (ring.count ? ring.newest : 0) * d;
+  const double* row_y = y.data() + (ring.count ? ring.newest : 0) * d;
+  return py::make_tuple(carray<double>(d, row_s), carray<double>(d, row_y), ring.count == 1);
+}
+
+// Test hook: v -> H v, H the L-BFGS inverse Hessian of the pairs given (k <=
+// kPairs rows of s and of y, oldest first).
+carray<double> lbfgs_apply(carray<double> pair_s, carray<double> pair_y, carray<double> v) {
+  const index_t k = check_matrix(pair_s, "pair_s", -1, -1), d = pair_s.shape(1);
+  check_matrix(pair_y, "pair_y", k, d);
+  check_vector(v, "v", d);
+  if (k < 1 || k > kPairs)
+    throw py::value_error("between 1 and " + std::to_string(kPairs) + " pairs, got " + std::to_string(k));
+  std::vector<double> s(kPairs * d), y(kPairs * d);
+  std::copy_n(pair_s.data(), k * d, s.data());  // rows 0..k-1: oldest first, the newest at k - 1
+  std::copy_n(pair_y.data(), k * d, y.data());
+  carray<double> out(d);
+  std::copy_n(v.data(), d, out.mutable_data());
+  apply_inverse_hessian(PairRing{int(k), int(k - 1)}, s.data(), y.data(), out.mutable_data(), int(d));
+  return out;
+}
+
 #ifdef _OPENMP
 constexpr bool kOpenMP = true;
 #else
@@ -80,5 +119,8 @@ PYBIND11_MODULE(_core, m) {
         "Test hook: the share of kde_tol a local selection may drop (<= 0 restores the default)");
   m.def("_hessian_f64", &hessian_at, "Test hook: the hessian step rule's Hessian of log f at each point");
   m.def("_newton_direction_f64", &newton_direction, "Test hook: the hessian rule's direction on the sphere");
+  m.def("_lbfgs_pair_f64", &lbfgs_pair, "Test hook: the newton rule's L-BFGS pair for one accepted step");
+  m.def("_lbfgs_apply_f64", &lbfgs_apply, "Test hook: the newton rule's L-BFGS inverse Hessian applied to a vector");
+  m.attr("LBFGS_PAIRS") = simpor::kPairs;
   m.attr("__version__") = SIMPOR_VERSION;  // pyproject.toml's, through CMake
 }

@@ -36,7 +36,6 @@ struct AscentJob {
   int d, n_cat;
   AscentOut<T> out;
   std::vector<T> u, grad;  // per seed; each seed is owned by one worker at a time
-  std::vector<T> circle;   // hessian rule: per seed, the direction of its next circle
 
   // hessian or auto: the passes record each candidate's heaviest points
   bool hessian() const { return params.rule == StepRule::hessian || params.rule == StepRule::automatic; }
@@ -46,6 +45,8 @@ struct AscentJob {
     out.converged[i] = status == seed_converged;
     if (out.finished) __atomic_fetch_add(out.finished, std::int64_t(1), __ATOMIC_RELAXED);
   }
+  // newton or auto: some seeds step by L-BFGS
+  bool lbfgs() const { return params.rule == StepRule::newton || params.rule == StepRule::automatic; }
 };
 
 // A local run's certificate: the bounds on what its set dropped.
@@ -56,6 +57,7 @@ struct Certificate {
 
 struct Slot {
   index_t seed;
+  int store;           // row of the runner's circle and pair storage this seed holds while in flight
   bool fresh;          // start point not evaluated yet
   bool newton_dirs;    // hessian or auto: circles from Newton's direction (else as newton)
   SearchState search;  // the step rule's state
@@ -68,8 +70,11 @@ class SlotRunner {
  public:
   SlotRunner(AscentJob<T>& job, int slots)
       : job_(job), d_(job.d), slots_max_(slots), trial_u_(slots * d_), trial_p_(slots * d_),
-        trial_c_(slots * job.n_cat), trial_g_(slots * d_), trial_f_(slots), log_sums_(2 * slots), tangent_(d_),
-        hess_(job.hessian() ? d_ * d_ : 0), work_(2 * d_) {}
+        trial_c_(slots * job.n_cat), trial_g_(slots * d_), trial_f_(slots), log_sums_(2 * slots),
+        circle_(slots * d_), pair_s_(job.lbfgs() ? slots * kPairs * d_ : 0), pair_y_(pair_s_.size()),
+        hess_(job.hessian() ? d_ * d_ : 0), work_(2 * d_) {
+    for (int k = slots - 1; k >= 0; --k) free_.push_back(k);
+  }
 
   // Runs every seed next() hands out (-1: none left) to the end of its ascent,
   // each evaluation counting n_points pairs. With a certificate, a seed whose
@@ -94,16 +99,21 @@ class SlotRunner {
       if (i < 0) break;
       job_.out.n_iter[i] = 0;
       std::copy_n(job_.directions + i * d_, d_, job_.u.data() + i * d_);
-      slots_.push_back({i, true, false, start_search(job_.params)});
+      slots_.push_back({i, free_.back(), true, false, SearchState{}});  // the search starts at the start point
+      free_.pop_back();
     }
     return !slots_.empty();
   }
 
-  SeedRef<T> seed_ref(index_t i) {
-    const index_t row = i * d_;
-    return {job_.seeds + row, double(job_.radii[i]), job_.u.data() + row, job_.out.points + row,
-            job_.grad.data() + row, job_.out.log_ratio + i};
+  SeedRef<T> seed_ref(const Slot& s) {
+    const index_t row = s.seed * d_;
+    const std::size_t pairs = std::size_t(s.store) * kPairs * d_;
+    return {job_.seeds + row, double(job_.radii[s.seed]), job_.u.data() + row, job_.out.points + row,
+            job_.grad.data() + row, job_.out.log_ratio + s.seed, circle_.data() + std::size_t(s.store) * d_,
+            pair_s_.empty() ? nullptr : pair_s_.data() + pairs, pair_y_.empty() ? nullptr : pair_y_.data() + pairs};
   }
+
+  void retire(const Slot& s) { free_.push_back(s.store); }
 
   // Fills trial_u_/trial_p_ for the slots still moving; retires stationary
   // ones. The pass records the heaviest points of the trials whose Hessian
@@ -119,18 +129,14 @@ class SlotRunner {
         std::copy_n(job_.u.data() + i * d_, d_, tu);
         point_on_sphere(job_.seeds + i * d_, double(job_.radii[i]), tu, tp, d_);
       } else {
-        const SeedRef<T> seed = seed_ref(i);
-        const double tnorm = moving_tangent(job_.params, seed, tangent_.data(), d_);
-        if (tnorm < 0.0) {
-          job_.finish(i, seed_converged);
+        const SeedRef<T> seed = seed_ref(s);
+        const double cnorm = moving_circle(job_.params, seed, d_);
+        if (cnorm < 0.0) {
+          job_.finish(i, seed_converged);  // stationary
+          retire(s);
           continue;
         }
-        if (s.newton_dirs) {
-          const T* circle = job_.circle.data() + i * d_;
-          propose_trial(seed, circle, norm_of(circle, d_), s.search.angle, tu, tp, d_);
-        } else {
-          propose_trial(seed, tangent_.data(), tnorm, s.search.angle, tu, tp, d_);
-        }
+        propose_trial(seed, cnorm, s.search.angle, tu, tp, d_);
       }
       if (job_.hessian()) eval.want_top(count, s.fresh || s.newton_dirs);
       std::copy_n(job_.codes + i * job_.n_cat, job_.n_cat, trial_c_.data() + count * job_.n_cat);
@@ -150,6 +156,7 @@ class SlotRunner {
       job_.out.pairs[i] += n_points;
       if (cert && !certified(cert->log_dropped, log_sums_[2 * b], log_sums_[2 * b + 1], cert->kde_tol)) {
         failed->push_back(i);
+        retire(s);
         continue;
       }
       int status;
@@ -157,6 +164,7 @@ class SlotRunner {
       if (s.fresh) {
         accept(b, i);
         s.fresh = false;
+        s.search = start_search(job_.params, seed_ref(s), d_);
         s.newton_dirs = job_.params.rule == StepRule::hessian ||
                         (job_.params.rule == StepRule::automatic && (cheap_ || eval.hessian_complete(b)));
         status = start_status(job_.params, double(job_.radii[i]));
@@ -165,25 +173,29 @@ class SlotRunner {
         const T before = job_.out.log_ratio[i];
         StepParams rule = job_.params;  // auto: each seed steps as hessian or newton
         if (job_.hessian()) rule.rule = s.newton_dirs ? StepRule::hessian : StepRule::newton;
-        const T* circle = s.newton_dirs ? job_.circle.data() + i * d_ : nullptr;
-        status = take_trial(rule, seed_ref(i), s.search, trial_u_.data() + at, trial_p_.data() + at,
-                            trial_g_.data() + at, trial_f_[b], ++job_.out.n_iter[i], tangent_.data(), d_, circle);
+        status = take_trial(rule, seed_ref(s), s.search, trial_u_.data() + at, trial_p_.data() + at,
+                            trial_g_.data() + at, trial_f_[b], ++job_.out.n_iter[i], d_);
         moved = job_.out.log_ratio[i] != before;  // take_trial accepted it
       }
-      if (status == seed_active && moved && s.newton_dirs) next_circle(eval, b, i, s.search);
-      if (status == seed_active) kept.push_back(s);
-      else job_.finish(i, status);
+      if (status == seed_active && moved && s.newton_dirs) next_circle(eval, b, s);
+      if (status == seed_active) {
+        kept.push_back(s);
+      } else {
+        job_.finish(i, status);
+        retire(s);
+      }
     }
     slots_.swap(kept);
   }
 
-  // The hessian rule's circle and first angle at seed i's new point (candidate
+  // The hessian rule's circle and first angle at slot s's new point (candidate
   // b of the last pass): Newton's direction on the sphere; failing that (no
   // shift of the system solved it: rounding), the tangent gradient at `grow`
   // times the last angle.
-  void next_circle(Evaluator<T>& eval, int b, index_t i, SearchState& search) {
-    const SeedRef<T> seed = seed_ref(i);
-    T* circle = job_.circle.data() + i * d_;
+  void next_circle(Evaluator<T>& eval, int b, Slot& s) {
+    const SeedRef<T> seed = seed_ref(s);
+    SearchState& search = s.search;
+    T* circle = seed.circle;
     eval.hessian(b, hess_.data());
     double angle = sphere_newton_direction(seed.u, seed.grad, seed.radius, hess_.data(), work_.data(), circle, d_);
     if (angle < 0.0) {
@@ -207,7 +219,10 @@ class SlotRunner {
   std::vector<code_t> trial_c_;  // the trials' codes: their seeds'
   std::vector<T> trial_g_, trial_f_;
   std::vector<double> log_sums_;
-  std::vector<T> tangent_;
+  // Per slot: the direction of its seed's next great circle (d) and, newton
+  // or auto, its L-BFGS pairs (kPairs x d each); rows handed out from free_.
+  std::vector<T> circle_, pair_s_, pair_y_;
+  std::vector<int> free_;
   std::vector<double> hess_, work_;  // hessian rule: d x d and 2d
   bool cheap_ = false;               // auto: every seed of this run takes Newton directions
   std::vector<Slot> slots_;
@@ -300,8 +315,7 @@ void ascend(const DataSets<T>& sets, const PointSet<T>& seeds, const T* radii, c
   StepParams rule = params;
   rule.rule = rule_to_run(params.rule, sets.d, true);
   AscentJob<T> job{seeds.points, seeds.codes, radii, directions, rule, sets.d, sets.n_cat, out,
-                   std::vector<T>(m * sets.d), std::vector<T>(m * sets.d), std::vector<T>()};
-  if (job.hessian()) job.circle.resize(m * sets.d);
+                   std::vector<T>(m * sets.d), std::vector<T>(m * sets.d)};
   std::fill(out.pairs, out.pairs + m, std::int64_t(0));
   std::vector<index_t> exact;
   if (kde_tol > 0.0) {

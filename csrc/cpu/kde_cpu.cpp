@@ -297,8 +297,8 @@ Evaluator<T>::Evaluator(const KdeProblem<T>& problem, int capacity, bool record_
       wanted_(capacity_, char(1)),
       mu_(problem.d),
       xs_(capacity_ * problem.d),
-      xcodes_(capacity_ * problem.n_cat * Simd<T>::width),
       tile_(kRows * kTile),
+      xcodes_(capacity_ * problem.n_cat * Simd<T>::width),
       weighted_(2 * capacity_ * problem.numer.d_padded),
       max_(2 * capacity_) {}
 

@@ -19,24 +19,25 @@ inline unsigned blocks_for(long long n) { return unsigned((n + kThreads - 1) / k
 template <class T>
 __device__ SeedRef<T> seed_ref(const SeedState<T>& s, int i) {
   const long long row = static_cast<long long>(i) * s.d;
-  return {s.seeds + row, double(s.radii[i]), s.u + row, s.points + row, s.grad + row, s.log_ratio + i};
+  const long long pairs = row * kPairs;
+  return {s.seeds + row, double(s.radii[i]), s.u + row, s.points + row, s.grad + row, s.log_ratio + i,
+          s.circle + row, s.pair_s ? s.pair_s + pairs : nullptr, s.pair_y ? s.pair_y + pairs : nullptr};
 }
 
 // Appends seed i's next trial to `out`, or marks it converged when its point
 // is stationary (simpor/ascent_step.hpp).
 template <class T>
 __device__ void append_trial(const SeedState<T>& s, const StepParams& params, int i, const TrialList<T>& out) {
-  T* tangent = s.tangent + static_cast<long long>(i) * s.d;
   const SeedRef<T> seed = seed_ref(s, i);
-  const double tnorm = moving_tangent(params, seed, tangent, s.d);
-  if (tnorm < 0.0) {
+  const double cnorm = moving_circle(params, seed, s.d);
+  if (cnorm < 0.0) {
     s.status[i] = seed_converged;
     return;
   }
   const int a = atomicAdd(out.count, 1);
   out.seed[a] = i;
   const long long at = static_cast<long long>(a) * s.d;
-  propose_trial(seed, tangent, tnorm, s.search[i].angle, out.u + at, out.p + at, s.d);
+  propose_trial(seed, cnorm, s.search[i].angle, out.u + at, out.p + at, s.d);
 }
 
 template <class T>
@@ -52,7 +53,7 @@ __global__ void start_kernel(const SeedState<T> s, const StepParams params, cons
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= s.m) return;
   s.n_iter[i] = 0;
-  s.search[i] = start_search(params);
+  s.search[i] = start_search(params, seed_ref(s, i), s.d);
   s.status[i] = start_status(params, double(s.radii[i]));
   if (s.status[i] == seed_active) append_trial(s, params, i, out);
 }
@@ -66,7 +67,7 @@ __global__ void step_kernel(const SeedState<T> s, const StepParams params, const
   const long long trial = static_cast<long long>(a) * s.d;
   SearchState search = s.search[i];
   const int status = take_trial(params, seed_ref(s, i), search, in.u + trial, in.p + trial, trial_grad + trial,
-                                trial_f[a], ++s.n_iter[i], s.tangent + static_cast<long long>(i) * s.d, s.d);
+                                trial_f[a], ++s.n_iter[i], s.d);
   s.search[i] = search;
   s.status[i] = status;
   if (status == seed_active) append_trial(s, params, i, out);

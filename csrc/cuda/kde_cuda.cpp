@@ -256,21 +256,28 @@ class PinnedInts {
   int* p_ = nullptr;
 };
 
+// L-BFGS pairs per seed: kPairs rows of s and of y for newton, none for the
+// rules that keep no memory.
+inline std::size_t pair_rows(StepRule rule) { return rule == StepRule::newton ? kPairs : 0; }
+
 template <class T>
 struct AscentBuffers {
-  AscentBuffers(std::size_t cap, std::size_t d, cudaStream_t s)
+  AscentBuffers(std::size_t cap, std::size_t d, StepRule rule, cudaStream_t s)
       : seeds(cap * d, "seeds", s), radii(cap, "radii", s), u(cap * d, "directions", s),
-        points(cap * d, "points", s), grad(cap * d, "gradients", s), tangent(cap * d, "tangents", s),
+        points(cap * d, "points", s), grad(cap * d, "gradients", s), circle(cap * d, "circles", s),
+        pair_s(cap * pair_rows(rule) * d, "L-BFGS steps", s),
+        pair_y(cap * pair_rows(rule) * d, "L-BFGS gradient changes", s),
         log_ratio(cap, "log ratios", s), trial_f(cap, "trial log ratios", s),
         trial_grad(cap * d, "trial gradients", s), a_u(cap * d, "trial directions", s),
         a_p(cap * d, "trial points", s), b_u(cap * d, "trial directions", s), b_p(cap * d, "trial points", s),
         search(cap, "step-rule states", s), status(cap, "status", s), n_iter(cap, "iteration counts", s),
         a_seed(cap, "trial lists", s), b_seed(cap, "trial lists", s), counts(2, "trial counts", s) {}
-  static std::size_t bytes_per_seed(std::size_t d) {
-    return sizeof(T) * (10 * d + 3) + sizeof(SearchState) + 4 * sizeof(int);
+  static std::size_t bytes_per_seed(std::size_t d, StepRule rule) {
+    return sizeof(T) * ((10 + 2 * pair_rows(rule)) * d + 3) + sizeof(SearchState) + 4 * sizeof(int);
   }
 
-  DeviceBuffer<T> seeds, radii, u, points, grad, tangent, log_ratio, trial_f, trial_grad, a_u, a_p, b_u, b_p;
+  DeviceBuffer<T> seeds, radii, u, points, grad, circle, pair_s, pair_y, log_ratio, trial_f, trial_grad, a_u, a_p,
+      b_u, b_p;
   DeviceBuffer<SearchState> search;
   DeviceBuffer<int> status, n_iter, a_seed, b_seed, counts;
 };
@@ -300,7 +307,8 @@ class Progress {
 template <class T>
 void ascend_chunk(const Evaluator<T>& eval, AscentBuffers<T>& b, const int* seed_codes, int n, int d,
                   const StepParams& params, Progress& progress, cudaStream_t stream) {
-  const SeedState<T> s{b.seeds.get(), b.radii.get(), b.u.get(), b.points.get(), b.grad.get(), b.tangent.get(),
+  const SeedState<T> s{b.seeds.get(), b.radii.get(), b.u.get(), b.points.get(), b.grad.get(), b.circle.get(),
+                       b.pair_s.get(), b.pair_y.get(),  // null without pairs
                        b.log_ratio.get(), b.search.get(), b.status.get(), b.n_iter.get(), n, d};
   TrialList<T> cur{b.a_seed.get(), b.counts.get(), b.a_u.get(), b.a_p.get()};
   TrialList<T> next{b.b_seed.get(), b.counts.get() + 1, b.b_u.get(), b.b_p.get()};
@@ -372,10 +380,10 @@ void ascend(const DataSets<T>& sets, const PointSet<T>& seed_set, const T* radii
   if (m == 0) return require_finite_host(sets.numer.points, sets.numer.n, sets.denom.points, sets.denom.n, d);
   require_gpu();
   Stream stream;
-  const Plan<T> plan = plan_call(sets, m, AscentBuffers<T>::bytes_per_seed(d) + sizeof(int) * std::size_t(n_cat),
-                                 "seed", stream.get());
+  const Plan<T> plan = plan_call(sets, m, AscentBuffers<T>::bytes_per_seed(d, params.rule) + sizeof(int) *
+                                 std::size_t(n_cat), "seed", stream.get());
   const int cap = plan.capacity;
-  AscentBuffers<T> b(cap, d, stream.get());
+  AscentBuffers<T> b(cap, d, params.rule, stream.get());
   DeviceBuffer<int> seed_codes(std::size_t(cap) * n_cat, "the seeds' codes", stream.get());
   const Evaluator<T> eval(plan.pb, std::size_t(kSegmentsPerCandidate) * cap + plan.extra_rows, stream.get());
   std::vector<int> status(cap);

@@ -166,7 +166,9 @@ struct SeedState {
   T* u;              // (m, d) current unit direction
   T* points;         // (m, d) current point seed + r u
   T* grad;           // (m, d) grad log f at the current point
-  T* tangent;        // (m, d) scratch
+  T* circle;         // (m, d) direction of the next great circle
+  T* pair_s;         // (m, kPairs, d) newton: L-BFGS steps (else null)
+  T* pair_y;         // (m, kPairs, d) newton: L-BFGS gradient changes (else null)
   T* log_ratio;      // (m) log f at the current point
   SearchState* search;  // (m) the step rule's state
   int* status;       // (m) SeedStatus

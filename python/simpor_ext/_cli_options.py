@@ -119,8 +119,8 @@ SAMPLER_OPTIONS: list[tuple[str, str, dict]] = [
         choices=STEP_RULES,
         help="search along the sphere: auto (default: per row, hessian where its Hessian is exact or cheap, "
              "else newton), "
-             "hessian (CPU: Newton steps on the sphere), newton (1-D search on great circles), adaptive, or fixed "
-             "(the paper's rule)")),
+             "hessian (CPU: Newton steps on the sphere), newton (L-BFGS steps on the sphere, from gradients; the GPU's "
+             "rule), adaptive, or fixed (the paper's rule)")),
     ("--kde-tol", "kde_tol", dict(
         type=_number, metavar="NATS",
         help="most the returned log posterior ratio may differ from exact (1e-3); 0 evaluates every trial on all "

@@ -254,25 +254,33 @@ def ascend(
         "adaptive"; "hessian" where its model has no maximum) or every
         rotation ("fixed").
     tol : float, optional
-        Convergence tolerance, in the rule's units. "newton", "hessian": the slope of
-        log f along the steepest great circle, ``r |tangential gradient|``,
-        in nats per radian (default 1e-4: no rotation of 1e-2 rad then
+        Convergence tolerance, in the rule's units. "newton", "hessian" (so
+        "auto"): the slope of log f along the steepest great circle,
+        ``r |tangential gradient|``, whatever circle the rule searches, in
+        nats per radian (default 1e-4: no rotation of 1e-2 rad then
         gains more than about 1e-6 nats), of the log f the ascent evaluates
         (with ``kde_tol > 0``, the local one); "adaptive": the smallest angle
         tried, in radians (default 1e-3, at most ``step``); "fixed" ignores it.
     grow : float
         Largest growth of the angle after an accepted trial (capped at pi/2):
         "adaptive" always multiplies it by ``grow``; "newton" takes the
-        Newton angle from the last circle's secant curvature, at most ``grow``
-        times the last one.
+        quasi-Newton angle (without curvature pairs yet: the Newton angle
+        from the last circle's secant curvature), at most ``grow`` times the
+        last one.
     step_rule : {"auto", "hessian", "newton", "adaptive", "fixed"}
-        "newton": a safeguarded 1-D search on each great circle (Newton
-        angle after an accepted trial, secant or quadratic backtracking after
-        a rejected one), stopped on first-order optimality or once the angle
-        is below the dtype's resolution (float32 rows often stop there:
-        log f cannot resolve smaller gains); "hessian" (CPU): the same
-        search and stopping test, but each accepted point picks its circle
-        and first angle by Newton's method on the sphere, with the Hessian
+        "newton" (CPU and GPU): quasi-Newton steps on the sphere from
+        gradients only. After each accepted trial the next great circle and
+        its first angle come from limited-memory BFGS on the sphere (the
+        last 8 pairs of steps and gradient changes, carried along each
+        step's circle; the tangent gradient at the start, and again where
+        the pairs give no ascent direction), and each circle gets a
+        safeguarded 1-D search (secant or quadratic backtracking after a
+        rejected trial). It stops on first-order optimality or once the
+        angle along the tangent gradient is below the dtype's resolution
+        (float32 rows often stop there: log f cannot resolve smaller
+        gains). "hessian" (CPU): the same search and stopping test, but
+        each accepted point picks its circle and first angle by Newton's
+        method on the sphere, with the Hessian
         of log f, (Cov_B - Cov_A) / h^4, taken over each class's heaviest
         points (within 8 nats of the largest weight, at most 256), where
         the model has no maximum a Levenberg-Marquardt shift of it; d above
