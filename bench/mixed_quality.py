@@ -310,7 +310,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if unknown:
         p.error(f"unknown method(s) {unknown}; choose from {', '.join(METHODS)} or {', '.join(GROUPS)}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    logging.getLogger("simpor_ext").setLevel(logging.ERROR)
+    logging.getLogger("simpor_ext").setLevel(logging.WARNING)  # as quality.py: no progress lines
     data_dir = find_data_dir(args.data_dir)
     args.out.mkdir(parents=True, exist_ok=True)
     path, partial = args.out / "mixed_results.json", args.out / "mixed_records.jsonl"

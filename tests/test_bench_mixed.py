@@ -3,6 +3,7 @@ set, the encodings, the cross-validated smoothing, and --resume."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -15,6 +16,15 @@ DATA = Path(os.environ.get("SIMPOR_DATA_DIR") or REPO.parent / "shared" / "data"
 
 needs_data = pytest.mark.skipif(not (DATA / "mixed" / "zoo_3.csv").is_file() or not (DATA / "keel").is_dir(),
                                 reason=f"the mixed data sets are not in {DATA}")
+
+
+@pytest.fixture(autouse=True)
+def package_log_level():
+    """The script sets the package logger's level, as a script may; the tests after this one see it as it was."""
+    logger = logging.getLogger("simpor_ext")
+    level = logger.level
+    yield
+    logger.setLevel(level)
 
 
 @needs_data

@@ -270,7 +270,7 @@ def test_categorical_flag_names_integer_coded_columns(tmp_path):
     assert set(pd.read_csv(tmp_path / "out.csv")["level"].iloc[len(df):]) == {3}
 
 
-@pytest.mark.parametrize("flag, needles", [("none", ["'city'", "does not hold numbers"]),
+@pytest.mark.parametrize("flag, needles", [("none", ["'city'", "do not hold numbers", "name them in --categorical"]),
                                            ("height,nope", ["unknown column", "'nope'"])])
 def test_categorical_flag_errors(tmp_path, flag, needles):
     _text_columns(blobs()).to_csv(tmp_path / "data.csv", index=False)

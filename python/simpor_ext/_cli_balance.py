@@ -67,7 +67,8 @@ def _fit_resample(sampler, X, y):
     except InvalidParameterError as exc:
         raise CLIError(flag_message(one_line(exc)), EXIT_USAGE) from None
     except (ValueError, RuntimeError, MemoryError) as exc:
-        raise CLIError(one_line(exc)) from None
+        # The sampler's advice names its parameter; here the flag that sets it.
+        raise CLIError(one_line(exc).replace("categorical_features", "--categorical")) from None
 
 
 def _output_frame(df, target: str, X_res, y_res, origin_column: Optional[str], sampler):
