@@ -52,9 +52,9 @@ def make_data(n: int, n_minority: int, seed: int = 0) -> tuple[np.ndarray, np.nd
 
 
 def time_simpor(X, y, informative, **params) -> dict:
-    from simpor_ext import SIMPOR
+    from baselines import BaselineSIMPOR  # the earlier path's adaptive rule is a baseline
 
-    sampler = SIMPOR(random_state=0, device="cpu", informative=informative, **params)
+    sampler = BaselineSIMPOR(random_state=0, device="cpu", informative=informative, **params)
     start = time.perf_counter()
     X_res, _ = sampler.fit_resample(X, y)
     seconds = time.perf_counter() - start

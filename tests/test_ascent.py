@@ -31,26 +31,9 @@ def test_log_ratio_never_decreases_along_the_path():
     assert ref.rel_err(res.log_ratio, ref.log_ratio(res.points, numer, denom, h)) < 1e-10
 
 
-def test_adaptive_rule_reaches_a_local_maximum_fixed_rule_does_not():
-    seeds, radii, dirs, numer, denom, h = problem(2)
-    start = kernels.ascend(seeds, radii, dirs, numer, denom, h, max_iter=0, device="cpu")
-    adaptive = kernels.ascend(seeds, radii, dirs, numer, denom, h, tol=1e-5, step_rule="adaptive", device="cpu")
-    fixed = kernels.ascend(seeds, radii, dirs, numer, denom, h, step=1e-5 * np.pi, tol=1e-5 * np.pi,
-                           step_rule="fixed", device="cpu")
-    assert adaptive.converged.all()
-    t_ad, g_ad = ref.tangential_gradient(adaptive.points, seeds, numer, denom, h)
-    t_fx, g_fx = ref.tangential_gradient(fixed.points, seeds, numer, denom, h)
-    ratio_ad = np.linalg.norm(t_ad, axis=1) / np.linalg.norm(g_ad, axis=1)
-    ratio_fx = np.linalg.norm(t_fx, axis=1) / np.linalg.norm(g_fx, axis=1)
-    assert np.all(ratio_ad < 1e-3)  # stationary on the sphere
-    assert np.median(ratio_fx) > 0.1  # 300 steps of 1e-5*pi barely move the point
-    assert np.all(adaptive.log_ratio >= fixed.log_ratio - 1e-12)
-    assert np.mean(fixed.log_ratio - start.log_ratio) < 0.1 * np.mean(adaptive.log_ratio - start.log_ratio)
-
-
 def test_converged_points_are_local_maxima_on_the_sphere():
     seeds, radii, dirs, numer, denom, h = problem(3, m=15)
-    res = kernels.ascend(seeds, radii, dirs, numer, denom, h, tol=1e-7, step_rule="adaptive", device="cpu")
+    res = kernels.ascend(seeds, radii, dirs, numer, denom, h, tol=1e-8, device="cpu")
     rng = np.random.default_rng(0)
     u = (res.points - seeds) / radii[:, None]
     for _ in range(20):  # small rotations in random tangent directions never help
@@ -59,15 +42,6 @@ def test_converged_points_are_local_maxima_on_the_sphere():
         t /= np.linalg.norm(t, axis=1, keepdims=True)
         moved = seeds + radii[:, None] * (u * np.cos(1e-3) + t * np.sin(1e-3))
         assert np.all(ref.log_ratio(moved, numer, denom, h) <= res.log_ratio + 1e-9)
-
-
-def test_fixed_rule_stops_at_first_non_increase():
-    seeds, radii, dirs, numer, denom, h = problem(4)
-    res = kernels.ascend(seeds, radii, dirs, numer, denom, h, step=0.5, tol=0.5, step_rule="fixed", device="cpu")
-    assert res.converged.all()
-    again = kernels.ascend(seeds, radii, dirs, numer, denom, h, step=0.5, tol=0.5, step_rule="fixed",
-                           max_iter=int(res.n_iter.max()) + 5, device="cpu")
-    assert np.array_equal(again.points, res.points)
 
 
 def test_zero_radius_and_zero_iterations():
@@ -134,8 +108,8 @@ BAD = [
     (dict(step=4.0), "step must be"),
     (dict(tol=0.0), "tol must be"),
     (dict(grow=0.5), "grow must be"),
-    (dict(step_rule="steepest"), "step_rule must be one of 'adaptive', 'fixed', 'newton'"),
-    (dict(step_rule="adaptive", tol=0.5), "tol must be <= step for the adaptive rule"),
+    (dict(step_rule="steepest"), "step_rule must be one of 'newton', 'hessian', 'auto'"),
+    (dict(step_rule="adaptive"), "step_rule must be one of 'newton', 'hessian', 'auto'"),  # a baseline: bench/
     (dict(tol=np.inf), "tol must be a finite number"),
 ]
 

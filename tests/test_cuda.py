@@ -26,6 +26,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+import baselines  # bench/baselines.py
 import reference as ref
 from problems import ascent_problem, make_problem, mixed_ascent_problem, mixed_problem
 import simpor_ext
@@ -46,6 +47,11 @@ needs_module = pytest.mark.skipif(CUDA is None, reason="simpor_ext was built wit
 
 def both(fn, *args, **kw):
     return fn(*args, device="cuda", **kw), fn(*args, device="cpu", **kw)
+
+
+def ascend_by_rule(*args, step_rule, **kw):
+    """kernels.ascend, or bench/baselines.py's for the baseline rules (the native code runs both)."""
+    return (kernels.ascend if step_rule in kernels.STEP_RULES else baselines.ascend)(*args, step_rule=step_rule, **kw)
 
 
 # ---- without a GPU (these run on CI) ------------------------------------------
@@ -572,7 +578,7 @@ def test_ascent_follows_the_cpu_in_float64(rule):
     seeds, radii, dirs, numer, denom, h = ascent_problem(1, m=60, d=5)
     radii[:3] = 0.0
     kw = dict(step_rule=rule, step=0.05, tol=0.05) if rule == "fixed" else dict(step_rule=rule)
-    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h, **kw)
+    gpu, cpu = both(ascend_by_rule, seeds, radii, dirs, numer, denom, h, **kw)
     same_path = (gpu.n_iter == cpu.n_iter) & (gpu.converged == cpu.converged)
     assert same_path.mean() >= 0.95
     dist = np.linalg.norm(gpu.points - cpu.points, axis=1)
@@ -834,7 +840,7 @@ def test_mixed_ascent_follows_the_cpu_in_float64(rule):
     seeds, codes, radii, dirs, numer, denom, h, cats = mixed_ascent_problem(1, m=60, d=5)
     radii[:3] = 0.0
     kw = dict(step_rule=rule) if rule != "fixed" else dict(step_rule=rule, step=0.05, tol=0.05)
-    gpu, cpu = both(kernels.ascend, seeds, radii, dirs, numer, denom, h, codes=codes, categories=cats, kde_tol=0.0,
+    gpu, cpu = both(ascend_by_rule, seeds, radii, dirs, numer, denom, h, codes=codes, categories=cats, kde_tol=0.0,
                     **kw)
     same_path = (gpu.n_iter == cpu.n_iter) & (gpu.converged == cpu.converged)
     assert same_path.mean() >= 0.95

@@ -17,6 +17,7 @@ import dask.dataframe as dd  # noqa: E402
 from distributed import Client, LocalCluster, get_task_stream  # noqa: E402
 
 import simpor_ext.distributed as simpor_distributed  # noqa: E402
+from baselines import BaselineSIMPOR  # noqa: E402  (bench/baselines.py)
 from simpor_ext import SIMPOR, balance, cuda_available  # noqa: E402
 
 FAST = dict(informative=None, random_state=7, device="cpu")
@@ -119,7 +120,7 @@ def test_worker_killed_mid_fit(client, monkeypatch):
     monkeypatch.setitem(simpor_distributed.CHUNK_ROWS, "cpu", 8)
     X, y = data(n=3000, d=8)
     params = dict(FAST, max_iter=300, step_rule="fixed", step=0.02)  # slow ascents: many trials per row
-    X_local, _ = balance(X, y, **params)
+    X_local, _ = BaselineSIMPOR(**params).fit_resample(X, y)
     pids = client.run(os.getpid)
     state = {"done": False, "killed_while_running": False}
 
@@ -136,7 +137,7 @@ def test_worker_killed_mid_fit(client, monkeypatch):
     killer = threading.Thread(target=kill_after_first_chunk)
     killer.start()
     try:
-        X_dask, _ = balance(X, y, client=client, **params)
+        X_dask, _ = BaselineSIMPOR(client=client, **params).fit_resample(X, y)
     finally:
         state["done"] = True
         killer.join()

@@ -28,7 +28,7 @@ def test_pair_is_a_secant_of_the_hessian_on_the_sphere(near_maximum):
     seed, r = numer[0], 0.8
     u = unit_rows(rng, 1, 6)[0]
     if near_maximum:  # a few steepest-ascent steps: log f curves down in every tangent direction
-        res = kernels.ascend(seed[None], np.array([r]), u[None], numer, denom, h, step_rule="adaptive", tol=1e-6,
+        res = kernels.ascend(seed[None], np.array([r]), u[None], numer, denom, h, step_rule="hessian", tol=1e-8,
                              kde_tol=0.0, device="cpu")
         u = (res.points[0] - seed) / r
     angle = 1e-4

@@ -184,12 +184,6 @@ def test_max_iter_zero_keeps_start_points():
     assert np.all(s.n_iter_ == 0) and not s.converged_.any()
 
 
-def test_fixed_step_rule():
-    X, y = blobs()
-    s, _, yr = fit(X, y, step_rule="fixed", step=0.05, tol=0.01)
-    assert Counter(yr) == {0: 150, 1: 150} and s.n_iter_.max() >= 1
-
-
 # ---------------------------------------------------------------- reproducibility
 def test_same_seed_same_bytes_for_any_n_jobs():
     X, y = blobs(n=(120, 30, 20), seed=7)

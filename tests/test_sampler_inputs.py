@@ -108,7 +108,6 @@ def test_sparse_input_is_refused_clearly():
 
 
 @pytest.mark.parametrize("params, match", [
-    ({"tol": 0.5, "step": 0.1, "step_rule": "adaptive"}, r"The 'tol' parameter of SIMPOR must be <= step"),
     ({"informative": {"threshold": 0.7, "rounds": 3}}, r"unknown informative setting\(s\) \['rounds'\]"),
     ({"informative": {"threshold": 1.5}}, "The 'threshold' parameter of ActiveLearning must be"),
     ({"informative": {"initial_size": 0}}, "The 'initial_size' parameter of ActiveLearning must be"),

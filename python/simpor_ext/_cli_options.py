@@ -109,18 +109,16 @@ SAMPLER_OPTIONS: list[tuple[str, str, dict]] = [
         help="KDE bandwidth in standard deviations: " + " | ".join(BANDWIDTH_RULES) + " | a positive float")),
     ("--max-iter", "max_iter", dict(type=integer, metavar="N", help="maximum ascent trials per synthetic row")),
     ("--step", "step", dict(
-        type=_number, metavar="RAD", help="rotation angle in radians, in (0, pi/2]: the first trial angle "
-                                          "(newton, adaptive; hessian where its model has no maximum) or every "
-                                          "rotation (fixed)")),
+        type=_number, metavar="RAD", help="the ascent's first trial angle in radians, in (0, pi/2] (hessian: where "
+                                          "its model has no maximum)")),
     ("--tol", "tol", dict(type=_number, metavar="TOL",
-                          help="convergence tolerance in the step rule's units: newton and hessian, slope of log f in nats per "
-                               "radian (1e-4); adaptive, smallest angle in radians, <= --step (1e-3)")),
+                          help="convergence tolerance: the slope of log f along the steepest great circle, in nats "
+                               "per radian (1e-4)")),
     ("--step-rule", "step_rule", dict(
         choices=STEP_RULES,
         help="search along the sphere: auto (default: per row, hessian where its Hessian is exact or cheap, "
-             "else newton), "
-             "hessian (CPU: Newton steps on the sphere), newton (L-BFGS steps on the sphere, from gradients; the GPU's "
-             "rule), adaptive, or fixed (the paper's rule)")),
+             "else newton), hessian (CPU: Newton steps on the sphere), newton (L-BFGS steps on the sphere, from "
+             "gradients; the GPU's rule)")),
     ("--kde-tol", "kde_tol", dict(
         type=_number, metavar="NATS",
         help="most the returned log posterior ratio may differ from exact (1e-3); 0 evaluates every trial on all "

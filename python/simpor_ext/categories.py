@@ -15,7 +15,7 @@ ignored), s -> 0 keeps only equal categories. ``"scott"`` takes s = h^2,
 h the numeric bandwidth in standard deviations: both then shrink at the
 rate the theory of mixed product kernels gives (Li and Racine: h ~
 n^(-1/(p+4)), lambda ~ n^(-2/(p+4)), p numeric columns), so one rule of
-thumb sets both. ``bench/categorical.py`` compares it with fixed s and with
+thumb sets both. ``bench/mixed_quality.py`` compares it with fixed s and with
 s chosen by likelihood cross-validation.
 
 **Categories of a synthetic row** (``categorical_rule``). The candidates of

@@ -21,8 +21,9 @@ import numpy as np
 
 from ._backends import KDE_TOL, STEP_RULES, AscentResult, AscentSpec, DataSets, NativeBackend, get_backend, no_codes
 
-__all__ = ["AscentResult", "AscentSpec", "Categories", "CONTRASTS", "DataSets", "KDE_TOL", "STEP_RULES",
-           "log_ratio_grad", "ascend", "make_sets", "run_ascent"]
+# make_sets, run_ascent, AscentSpec and DataSets are the package's own path (one DataSets and one
+# AscentSpec per fit); the public API is below.
+__all__ = ["AscentResult", "Categories", "CONTRASTS", "KDE_TOL", "STEP_RULES", "log_ratio_grad", "ascend"]
 
 # Which rows form the contrast set A of a class: every other class, or the largest one.
 CONTRASTS = ("rest", "majority")
@@ -250,46 +251,34 @@ def ascend(
     max_iter : int
         Maximum trials per seed (each is one pass over the data).
     step : float
-        Angle in radians, in (0, pi/2]: the first trial rotation ("newton",
-        "adaptive"; "hessian" where its model has no maximum) or every
-        rotation ("fixed").
+        Angle in radians, in (0, pi/2]: the first trial rotation ("newton";
+        "hessian" where its model has no maximum).
     tol : float, optional
-        Convergence tolerance, in the rule's units. "newton", "hessian" (so
-        "auto"): the slope of log f along the steepest great circle,
-        ``r |tangential gradient|``, whatever circle the rule searches, in
-        nats per radian (default 1e-4: no rotation of 1e-2 rad then
-        gains more than about 1e-6 nats), of the log f the ascent evaluates
-        (with ``kde_tol > 0``, the local one); "adaptive": the smallest angle
-        tried, in radians (default 1e-3, at most ``step``); "fixed" ignores it.
+        Convergence tolerance: the slope of log f along the steepest great
+        circle, ``r |tangential gradient|``, in nats per radian (default
+        1e-4: no rotation of 1e-2 rad then gains more than about 1e-6
+        nats), of the log f the ascent evaluates (with ``kde_tol > 0``, the
+        local one).
     grow : float
-        Largest growth of the angle after an accepted trial (capped at pi/2):
-        "adaptive" always multiplies it by ``grow``; "newton" takes the
-        quasi-Newton angle (without curvature pairs yet: the Newton angle
-        from the last circle's secant curvature), at most ``grow`` times the
-        last one.
-    step_rule : {"auto", "hessian", "newton", "adaptive", "fixed"}
-        "newton" (CPU and GPU): quasi-Newton steps on the sphere from
-        gradients only. After each accepted trial the next great circle and
-        its first angle come from limited-memory BFGS on the sphere (the
-        last 8 pairs of steps and gradient changes, carried along each
-        step's circle; the tangent gradient at the start, and again where
-        the pairs give no ascent direction), and each circle gets a
-        safeguarded 1-D search (secant or quadratic backtracking after a
-        rejected trial). It stops on first-order optimality or once the
-        angle along the tangent gradient is below the dtype's resolution
-        (float32 rows often stop there: log f cannot resolve smaller
-        gains). "hessian" (CPU): the same search and stopping test, but
-        each accepted point picks its circle and first angle by Newton's
-        method on the sphere, with the Hessian
-        of log f, (Cov_B - Cov_A) / h^4, taken over each class's heaviest
-        points (within 8 nats of the largest weight, at most 256), where
-        the model has no maximum a Levenberg-Marquardt shift of it; d above
-        256 steps like "newton"; "auto" (default): per seed, "hessian" if
-        the Hessian at its start point held every point within the cut or
-        n_B + n_A >= 2048 d (then it is cheap), else "newton"; "newton" on
-        the GPU; "adaptive": grow
-        the angle after an accepted trial, halve it after a rejected one;
-        "fixed": the paper's rule, rotate by ``step`` until f stops rising.
+        Largest growth of the first angle on a new circle over the last
+        angle (capped at pi/2).
+    step_rule : {"auto", "hessian", "newton"}
+        "newton": quasi-Newton (L-BFGS) steps on the sphere, from the
+        gradients the trials evaluate (the last 8 step and gradient-change
+        pairs, parallel-transported along each step's circle); each great
+        circle is searched by a safeguarded 1-D search (Newton angle after
+        an accepted trial, secant or quadratic backtracking after a rejected
+        one), stopped on first-order optimality or once the angle is below
+        the dtype's resolution (float32 rows often stop there: log f cannot
+        resolve smaller gains); "hessian" (CPU): the same search and
+        stopping test, but each accepted point picks its circle and first
+        angle by Newton's method on the sphere, with the Hessian of log f,
+        (Cov_B - Cov_A) / h^4, taken over each class's heaviest points
+        (within 8 nats of the largest weight, at most 256), where the model
+        has no maximum a Levenberg-Marquardt shift of it; d above 256 steps
+        like "newton"; "auto" (default): per seed, "hessian" if the Hessian
+        at its start point held every point within the cut or n_B + n_A >=
+        2048 d (then it is cheap), else "newton"; "newton" on the GPU.
     kde_tol : float >= 0
         Most the returned ``log_ratio`` may differ from the exact log f at
         the returned points, in nats (default 1e-3). With ``kde_tol > 0``
@@ -307,6 +296,8 @@ def ascend(
     AscentResult
     """
     _check_max_iter(max_iter)
+    if step_rule not in STEP_RULES:
+        raise ValueError(f"step_rule must be one of {', '.join(map(repr, STEP_RULES))}, got {step_rule!r}")
     spec = AscentSpec(int(max_iter), float(step), None if tol is None else float(tol), float(grow), step_rule,
                       _check_kde_tol(kde_tol))
     seeds = _as_array(seeds, "seeds", 2)

@@ -86,18 +86,16 @@ class SIMPOR(BaseOverSampler):
     max_iter : int, default=300
         Maximum ascent trials per synthetic row (Algorithm 1).
     step : float, default=0.1
-        Rotation angle in radians: the first trial angle (``"newton"``,
-        ``"adaptive"``; ``"hessian"`` where its model has no maximum) or
-        every rotation (``"fixed"``, the paper's rule).
+        The first trial angle of the ascent, in radians (``"hessian"``: where
+        its model has no maximum).
     tol : float or None, default=None
         Convergence tolerance in the step rule's units (None: the rule's
         default). ``"newton"``, ``"hessian"`` (so ``"auto"``): the slope of
         log f along the steepest great circle on the sphere, ``r |tangential
         gradient|``, in nats per radian, whatever circle the rule searches
         (default 1e-4: a row is then a local maximum to within about 1e-6
-        nats for any rotation of 1e-2 rad). ``"adaptive"``: the
-        smallest angle tried, in radians, <= ``step`` (default 1e-3).
-    step_rule : {"auto", "hessian", "newton", "adaptive", "fixed"}, default="auto"
+        nats for any rotation of 1e-2 rad).
+    step_rule : {"auto", "hessian", "newton"}, default="auto"
         Search along the sphere of :func:`simpor_ext.kernels.ascend`:
         ``"newton"``, quasi-Newton (L-BFGS) steps on the sphere from the
         gradients the trials evaluate, each great circle searched by a
@@ -108,9 +106,9 @@ class SIMPOR(BaseOverSampler):
         ``"auto"``, per row, hessian where the Hessian at its start point is
         exact (every point within 8 nats of the top weight, at most 256 per
         class) or cheap (n >= 2048 d), else newton (always newton on the GPU).
-        Two baselines are kept for comparison: ``"adaptive"``, the rule of
-        earlier versions (grow the angle after an accepted trial, halve it
-        after a rejected one), and ``"fixed"``, the paper's constant rotation.
+        Every rule accepts only trials that raise log f. (The paper's
+        constant rotation and the rule of earlier versions are kept as
+        benchmark baselines in ``bench/baselines.py``.)
     kde_tol : float, default=1e-3
         Most the returned ``log_ratio_`` may differ from the exact log f at
         the returned rows, in nats. Above 0 the CPU ascent evaluates each
@@ -409,11 +407,8 @@ class SIMPOR(BaseOverSampler):
 
     def _validate_params(self):
         """scikit-learn's checks of ``_parameter_constraints``, then the rules
-        that tie two parameters together or look inside ``informative``."""
+        that look inside a value (``kde_tol``, ``informative``)."""
         super()._validate_params()
-        if self.step_rule == "adaptive" and self.tol is not None and self.tol > self.step:
-            raise InvalidParameterError(f"The 'tol' parameter of SIMPOR must be <= step ({self.step!r}). "
-                                        f"Got {self.tol!r} instead.")
         if not math.isfinite(self.kde_tol):
             raise InvalidParameterError(f"The 'kde_tol' parameter of SIMPOR must be finite. "
                                         f"Got {self.kde_tol!r} instead.")

@@ -16,11 +16,11 @@ from typing import Any, Optional
 from joblib import cpu_count, effective_n_jobs
 
 from . import cpu, cuda
-from .cpu import PIECE_WINDOW, STEP_RULES, __version__
+from .cpu import BASELINE_STEP_RULES, PIECE_WINDOW, STEP_RULES, __version__
 from .native import KDE_TOL, AscentResult, AscentSpec, DataSets, NativeBackend, no_codes
 
 __all__ = ["DEVICES", "FALLBACK_NOTICE", "n_threads_for", "get_backend", "device_info", "cuda_available",
-           "KDE_TOL", "AscentSpec", "AscentResult", "DataSets", "NativeBackend", "no_codes", "STEP_RULES",
+           "KDE_TOL", "AscentSpec", "AscentResult", "DataSets", "NativeBackend", "no_codes", "STEP_RULES", "BASELINE_STEP_RULES",
            "PIECE_WINDOW", "__version__"]
 
 DEVICES = ("auto", "cpu", "cuda")

@@ -8,7 +8,10 @@ from .native import NativeBackend
 
 # What the rest of the package reads from the native core, exported here: only _backends imports it.
 __version__: str = _core.__version__  # pyproject.toml's version, compiled in
-STEP_RULES: tuple = _core.STEP_RULES  # named once, in csrc/simpor/ascent_step.hpp
+# The step rules a user chooses from; the native code (csrc/simpor/ascent_step.hpp, where every rule
+# is named once) also runs two baselines, "adaptive" and "fixed", which only bench/baselines.py uses.
+BASELINE_STEP_RULES: tuple = ("adaptive", "fixed")
+STEP_RULES: tuple = tuple(r for r in _core.STEP_RULES if r not in BASELINE_STEP_RULES)
 PIECE_WINDOW: int = _core.PIECE_WINDOW  # seeds whose local pieces form together (csrc/cpu/pieces.hpp)
 
 # Seeds per ascent call: progress and Ctrl-C granularity; the output does not depend on it.
