@@ -850,7 +850,7 @@ def test_mixed_ascent_follows_the_cpu_in_float64(rule):
     want = reference_of(gpu.points, numer, denom, h, codes, cats)[0]
     assert ref.rel_err(gpu.log_ratio, want) < 1e-10
     # the codes matter: the same seeds with other codes end elsewhere
-    other = kernels.ascend(seeds, radii, dirs, numer, denom, h, codes=(codes + 1) % 2, categories=cats,
+    other = ascend_by_rule(seeds, radii, dirs, numer, denom, h, codes=(codes + 1) % 2, categories=cats,
                            device="cuda", **kw)
     assert not np.allclose(other.log_ratio, gpu.log_ratio)
 
