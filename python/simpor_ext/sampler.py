@@ -59,7 +59,8 @@ class SIMPOR(BaseOverSampler):
 
     On mixed data the class densities are product kernels (a Gaussian kernel
     on the numeric columns times Aitchison and Aitken's kernel per
-    categorical column, :mod:`simpor_ext.categories`): a synthetic row's
+    categorical column; the user guide's page on numeric and categorical
+    columns has the details): a synthetic row's
     categories are chosen among the values its seed's class holds near it
     (``categorical_rule``), and the ascent then moves its numeric columns only.
 
