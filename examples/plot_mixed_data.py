@@ -1,6 +1,6 @@
 """
-Numeric and categorical columns
-===============================
+A table of numbers and categories
+=================================
 
 Most imbalanced tables mix numbers with categories. SIMPOR takes a
 DataFrame as it is: text, category and boolean columns are categorical
