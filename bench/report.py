@@ -313,13 +313,13 @@ def headline_block(payload: dict) -> str:
     return "\n".join(parts)
 
 
-def replace_block(path: Path, block: str) -> None:
-    """Rewrite the text between the BEGIN and END markers of ``path`` (which must hold both)."""
+def replace_block(path: Path, block: str, begin: str = BEGIN, end: str = END) -> None:
+    """Rewrite the text between the ``begin`` and ``end`` markers of ``path`` (which must hold both)."""
     text = path.read_text()
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise ValueError(f"{path} has no generated block (add the lines {BEGIN!r} and {END!r})")
-    path.write_text(pattern.sub(lambda _: f"{BEGIN}\n{block}\n{END}", text, count=1))
+        raise ValueError(f"{path} has no generated block (add the lines {begin!r} and {end!r})")
+    path.write_text(pattern.sub(lambda _: f"{begin}\n{block}\n{end}", text, count=1))
 
 
 def results_markdown(payload: dict) -> str:

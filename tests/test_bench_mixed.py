@@ -63,3 +63,13 @@ def test_cross_validated_smoothing_follows_the_data():
     X = pd.DataFrame({"x": rng.normal(size=n) + 4 * group, "g": group.astype(str).astype(object)})
     noise = X.assign(g=rng.integers(0, 3, n).astype(str).astype(object))
     assert mq.lcv_smoothing(X, ["g"]) < 0.2 and mq.lcv_smoothing(noise, ["g"]) > 0.5
+
+
+def test_readme_block_is_the_committed_run():
+    """The README's mixed-data table is what bench/mixed_quality.py --report writes from the committed records."""
+    import mixed_quality as mq
+
+    payload = json.loads((REPO / "bench" / "results" / "mixed" / "mixed_results.json").read_text())
+    summary, markdown = mq.report_of(payload["records"], payload["methods"])
+    assert f"{mq.BEGIN}\n{mq.readme_block(summary)}\n{mq.END}" in (REPO / "README.md").read_text()
+    assert (REPO / "bench" / "results" / "mixed" / "mixed_results.md").read_text() == markdown + "\n"

@@ -51,6 +51,8 @@ def test_python_snippets_run(tmp_path, monkeypatch):
     assert len(X_res) == len(y_res) == 2400
     assert namespace["sampler"].sample_origin_.size == 800
     assert hasattr(namespace["search"], "best_params_")
+    mixed = namespace["X_mixed"]  # the categorical column came back as it went in
+    assert mixed["plan"].dtype == namespace["table"]["plan"].dtype and set(mixed["plan"].iloc[60:]) == {"monthly"}
 
 
 @pytest.fixture()
