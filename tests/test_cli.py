@@ -422,13 +422,14 @@ def test_summary_lists_classes_in_sorted_order(tmp_path, capsys):
 
 
 def test_step_help_names_every_rule_that_uses_it(tmp_path, capsys):
+    """newton (and auto through it) starts from --step; hessian uses it only where its model has no maximum."""
     code, out, _ = run_main("balance", "--help", cwd=tmp_path, capsys=capsys)
     assert code == 0
     text = " ".join(out.split())
-    start = text.index("--step RAD rotation")  # its help, not the usage line
+    start = text.index("--step RAD the ascent")  # its help, not the usage line
     step = text[start:text.index("--tol TOL", start)]
-    assert "first trial angle (newton, adaptive; hessian where its model has no maximum)" in step, step
-    assert "every rotation (fixed)" in step, step
+    assert "the ascent's first trial angle in radians, in (0, pi/2]" in step, step
+    assert "(hessian: where its model has no maximum)" in step, step
 
 
 @pytest.mark.parametrize("recorded", ["cuda", "cpu,cuda"])
