@@ -179,6 +179,8 @@ PAIRED = (
     ("paired_defaults_capped.json", '``step_rule="newton", kde_tol=1e-3`` against ``"adaptive", kde_tol=0`` '
                                     "(the defaults before them), training folds capped at 3,000 rows in both"),
     ("paired_earlier_defaults.json", "the same change, and training folds no longer capped (11 sets grew)"),
+    ("paired_lbfgs_newton.json", "newton on L-BFGS circles against its steepest-ascent circles (auto picks newton "
+                                 "on some rows), same protocol"),
 )
 
 
