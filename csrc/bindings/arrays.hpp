@@ -42,18 +42,20 @@ inline void check_vector(const py::array& a, const char* name, index_t n) {
     throw py::value_error(std::string(name) + " must have shape (" + std::to_string(n) + ",), got " + shape_of(a));
 }
 
-// Rows with their category codes (points to evaluate, or sphere centres), kept alive with the view.
+// Rows with their category codes (points to evaluate, or sphere centres) for
+// data sets of d numeric and n_cat categorical columns, kept alive with the view.
 template <class T>
 struct RowsArg {
   carray<T> points;
   carray<code_t> codes;
 
-  RowsArg(carray<T> p, carray<code_t> c, const char* name, index_t n_cat) : points(std::move(p)), codes(std::move(c)) {
+  RowsArg(carray<T> p, carray<code_t> c, const char* name, index_t d, index_t n_cat)
+      : points(std::move(p)), codes(std::move(c)) {
     check_matrix(points, name, -1, -1);
     check_matrix(codes, (std::string(name) + " codes").c_str(), points.shape(0), n_cat);
+    check_matrix(points, name, -1, d);
   }
   index_t n() const { return points.shape(0); }
-  index_t d() const { return points.shape(1); }
   PointSet<T> view() const { return {points.data(), codes.data(), n()}; }
 };
 

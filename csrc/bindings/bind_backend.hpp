@@ -32,8 +32,7 @@ namespace simpor::bind {
 template <class Backend, class T>
 py::tuple log_ratio_grad(const py::object& sets_obj, carray<T> points, carray<code_t> codes, int n_threads) {
   const SetsArg<T> sets(sets_obj);
-  const RowsArg<T> rows(std::move(points), std::move(codes), "points", sets.sets.n_cat);
-  check_matrix(rows.points, "points", -1, sets.sets.d);
+  const RowsArg<T> rows(std::move(points), std::move(codes), "points", sets.sets.d, sets.sets.n_cat);
   Backend::check_features(sets.sets.d, sets.sets.n_cat);
   const index_t m = rows.n();
   carray<T> log_ratio(m);
@@ -51,9 +50,8 @@ py::tuple ascend(const py::object& sets_obj, carray<T> seeds, carray<code_t> cod
                  carray<T> directions, const py::object& spec_obj, int n_threads,
                  std::optional<py::array_t<std::int64_t>> finished) {
   const SetsArg<T> sets(sets_obj);
-  const RowsArg<T> rows(std::move(seeds), std::move(codes), "seeds", sets.sets.n_cat);
+  const RowsArg<T> rows(std::move(seeds), std::move(codes), "seeds", sets.sets.d, sets.sets.n_cat);
   const index_t m = rows.n(), d = sets.sets.d;
-  check_matrix(rows.points, "seeds", -1, d);
   check_vector(radii, "radii", m);
   check_matrix(directions, "directions", m, d);
   if (finished) check_vector(*finished, "finished", 1);

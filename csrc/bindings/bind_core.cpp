@@ -35,9 +35,8 @@ struct CpuBackend {
 // Test hook: the hessian rule's Hessian of log f at each point (m, d, d).
 py::array_t<double> hessian_at(const py::object& sets_obj, carray<double> points, carray<code_t> codes) {
   const SetsArg<double> sets(sets_obj);
-  const RowsArg<double> rows(std::move(points), std::move(codes), "points", sets.sets.n_cat);
+  const RowsArg<double> rows(std::move(points), std::move(codes), "points", sets.sets.d, sets.sets.n_cat);
   const index_t m = rows.n(), d = sets.sets.d;
-  check_matrix(rows.points, "points", -1, d);
   const auto pb = cpu::make_problem(sets.sets, 1);
   py::array_t<double> H({m, d, d});
   std::vector<double> log_ratio(m), grad(m * d);

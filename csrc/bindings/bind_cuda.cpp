@@ -45,8 +45,7 @@ struct CudaBackend {
 template <class T>
 double time_kernels(const py::object& sets_obj, carray<T> points, carray<code_t> codes, int repeats) {
   const SetsArg<T> sets(sets_obj);
-  const RowsArg<T> rows(std::move(points), std::move(codes), "points", sets.sets.n_cat);
-  check_matrix(rows.points, "points", -1, sets.sets.d);
+  const RowsArg<T> rows(std::move(points), std::move(codes), "points", sets.sets.d, sets.sets.n_cat);
   CudaBackend::check_features(sets.sets.d, sets.sets.n_cat);
   py::gil_scoped_release release;
   return cuda::time_kernels(sets.sets, rows.view(), repeats);

@@ -307,8 +307,7 @@ std::vector<index_t> ascend_local(AscentJob<T>& job, const DataSets<T>& sets, in
 template <class T>
 void ascend(const DataSets<T>& sets, const PointSet<T>& seeds, const T* radii, const T* directions,
             const StepParams& params, double kde_tol, int n_threads, const AscentOut<T>& out) {
-  require_finite(sets.numer.points, sets.numer.n * sets.d, "numer");
-  require_finite(sets.denom.points, sets.denom.n * sets.d, "denom");
+  require_finite(sets);
   const index_t m = seeds.n;
   if (m == 0) return;
   const int threads = resolve_threads(n_threads);

@@ -281,7 +281,7 @@ KdeProblem<T> make_problem(const DataSets<T>& s, int n_threads) {
   pb.d = d;
   pb.n_cat = s.n_cat;
   pb.bandwidth = s.bandwidth;
-  for (int c = 0; c < s.n_cat; ++c) pb.penalty.push_back(T(s.log_weight[c] * kLog2e));  // scores in log2 units
+  for (int c = 0; c < s.n_cat; ++c) pb.penalty.push_back(log2_penalty<T>(s.log_weight[c]));
   pb.centre = centre_of(s.numer.points, s.numer.n, s.denom.points, s.denom.n, d, threads);
   require_finite_sets(pb.centre.data(), d, s.numer.points, s.numer.n, s.denom.points, s.denom.n);
   pb.numer = pack_class(s.numer, d, s.n_cat, pb.centre, s.bandwidth, threads);

@@ -54,13 +54,6 @@ std::size_t available_bytes() {
   return free_b > reserve ? free_b - reserve : 0;
 }
 
-// What upload_problem checks on the way, for calls with nothing to upload.
-template <class T>
-void require_finite_host(const T* numer, index_t n_numer, const T* denom, index_t n_denom, int d) {
-  require_finite(numer, n_numer * d, "numer");
-  require_finite(denom, n_denom * d, "denom");
-}
-
 template <class T>
 struct Problem {
   int d = 0;
@@ -142,11 +135,10 @@ Problem<T> upload_problem(const DataSets<T>& sets, std::size_t available, cudaSt
     upload_codes(sets.denom, pb.chunks_denom, n_cat, int(n_codes),
                  pb.codes.get() + std::size_t(pb.chunks_numer) * kChunk * n_codes,
                  "the codes of denom (contrast set A)", stream);
-    // Scores are in log2 units; rounded to T as the CPU core rounds them. The
-    // host copy lives with the problem, so the asynchronous upload never
+    // The host copy lives with the problem, so the asynchronous upload never
     // reads freed memory.
     pb.penalty_host.assign(n_codes, T(0));
-    for (int c = 0; c < n_cat; ++c) pb.penalty_host[c] = T(sets.log_weight[c] * kLog2e);
+    for (int c = 0; c < n_cat; ++c) pb.penalty_host[c] = log2_penalty<T>(sets.log_weight[c]);
     pb.penalty = DeviceBuffer<T>(n_codes, "the categorical log weights", stream);
     pb.penalty.upload(pb.penalty_host.data(), n_codes);
   }
@@ -347,7 +339,7 @@ void log_ratio_grad(const DataSets<T>& sets, const PointSet<T>& cands, T* log_ra
   const T* points = cands.points;
   const index_t m = cands.n;
   const int d = sets.d, n_cat = sets.n_cat;
-  if (m == 0) return require_finite_host(sets.numer.points, sets.numer.n, sets.denom.points, sets.denom.n, d);
+  if (m == 0) return require_finite(sets);  // what upload_problem checks on the way
   require_gpu();
   Stream stream;
   const cudaStream_t s = stream.get();
@@ -377,7 +369,7 @@ void ascend(const DataSets<T>& sets, const PointSet<T>& seed_set, const T* radii
   T *points = out.points, *log_ratio = out.log_ratio;
   std::int32_t* n_iter = out.n_iter;
   std::uint8_t* converged = out.converged;
-  if (m == 0) return require_finite_host(sets.numer.points, sets.numer.n, sets.denom.points, sets.denom.n, d);
+  if (m == 0) return require_finite(sets);  // what upload_problem checks on the way
   require_gpu();
   Stream stream;
   const Plan<T> plan = plan_call(sets, m, AscentBuffers<T>::bytes_per_seed(d, params.rule) + sizeof(int) *

@@ -121,7 +121,7 @@ SIMPOR_HD bool stationary(const StepParams& p, double radius, double tnorm, doub
 template <class T>
 SIMPOR_HD double moving_circle(const StepParams& p, const SeedRef<T>& s, int d) {
   const bool gradient_circle = p.rule == StepRule::adaptive || p.rule == StepRule::fixed;
-  const double tnorm = gradient_circle ? tangent_of(s.grad, s.u, s.circle, d) : tangent_norm(s.grad, s.u, d);
+  const double tnorm = tangent_of(s.grad, s.u, gradient_circle ? s.circle : nullptr, d);
   if (stationary(p, s.radius, tnorm, norm_of(s.grad, d))) return -1.0;
   return gradient_circle ? tnorm : norm_of(s.circle, d);
 }
@@ -189,9 +189,7 @@ SIMPOR_HD void next_newton_circle(const StepParams& p, const SeedRef<T>& s, Sear
 // move gains: a maximum to the type's resolution).
 template <class T>
 SIMPOR_HD bool restart_newton(const StepParams& p, const SeedRef<T>& s, SearchState& st, int d) {
-  const T* ps = s.pair_s + st.pairs.newest * d;
-  const T* py = s.pair_y + st.pairs.newest * d;
-  const double gamma = dot_of(ps, py, d) / dot_of(py, py, d);
+  const double gamma = initial_scale(st.pairs, s.pair_s, s.pair_y, d);
   const double angle = gamma * s.radius * tangent_of(s.grad, s.u, s.circle, d);
   st = {gamma > 0.0 && angle < p.step ? angle : p.step, empty_ring()};
   return st.angle >= min_angle<T>();
@@ -206,7 +204,8 @@ SIMPOR_HD int take_trial(const StepParams& p, const SeedRef<T>& s, SearchState& 
   const bool improved = trial_f > *s.log_ratio;  // strict: equal values never move the point
   bool searching = true;
   double curvature = 0.0;
-  if (p.rule == StepRule::newton || p.rule == StepRule::hessian) {
+  // hessian's caller sets the circle after an accepted trial: the slopes serve only a rejected one.
+  if (p.rule == StepRule::newton || (p.rule == StepRule::hessian && !improved)) {
     const double cnorm = norm_of(s.circle, d);
     const double slope0 = s.radius * dot_of(s.grad, s.circle, d) / cnorm;
     const double slope_t = circle_slope(trial_g, s.u, s.circle, cnorm, st.angle, s.radius, d);

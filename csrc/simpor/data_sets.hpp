@@ -40,6 +40,13 @@ struct DataSets {
   index_t size() const { return numer.n + denom.n; }
 };
 
+// A differing category's log weight in the kernels' log2 score units, rounded
+// to T: the one conversion the CPU and GPU cores share.
+template <class T>
+SIMPOR_HD T log2_penalty(double log_weight) {
+  return T(log_weight * kLog2e);
+}
+
 // The categorical part of a pair's log weight (natural log units).
 SIMPOR_HD double category_term(const code_t* a, const code_t* b, const double* log_weight, int n_cat) {
   double s = 0.0;

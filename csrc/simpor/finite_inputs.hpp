@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "simpor/data_sets.hpp"
 #include "simpor/kde_math.hpp"
 
 namespace simpor {
@@ -16,6 +17,13 @@ template <class T>
 void require_finite(const T* values, index_t count, const char* name) {
   for (index_t i = 0; i < count; ++i)
     if (!std::isfinite(values[i])) throw std::invalid_argument(std::string(name) + " contains NaN or infinity");
+}
+
+// Every value of both sets, named as below: for calls that build no centre.
+template <class T>
+void require_finite(const DataSets<T>& sets) {
+  require_finite(sets.numer.points, sets.numer.n * sets.d, "numer");
+  require_finite(sets.denom.points, sets.denom.n * sets.d, "denom");
 }
 
 // Throws std::invalid_argument (ValueError in Python) naming numer or denom

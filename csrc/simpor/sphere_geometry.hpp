@@ -26,26 +26,14 @@ SIMPOR_HD double norm_of(const T* v, int d) {
 // gives u' = u cos(phi) + c/|c| sin(phi) (lines 6-7), which keeps x' exactly
 // on the sphere. u' is renormalised so rounding never drifts off it.
 
-// Writes t = g - (g.u)u into `tangent` and returns |t|.
+// Returns |t|, t = g - (g.u)u, and writes t into `tangent` unless it is null.
 template <class T>
 SIMPOR_HD double tangent_of(const T* grad, const T* u, T* tangent, int d) {
   const double gu = dot_of(grad, u, d);
   double norm2 = 0.0;
   for (int k = 0; k < d; ++k) {
     const double t = double(grad[k]) - gu * double(u[k]);
-    tangent[k] = T(t);
-    norm2 += t * t;
-  }
-  return sqrt(norm2);
-}
-
-// |t| as tangent_of computes it, without storing t.
-template <class T>
-SIMPOR_HD double tangent_norm(const T* grad, const T* u, int d) {
-  const double gu = dot_of(grad, u, d);
-  double norm2 = 0.0;
-  for (int k = 0; k < d; ++k) {
-    const double t = double(grad[k]) - gu * double(u[k]);
+    if (tangent) tangent[k] = T(t);
     norm2 += t * t;
   }
   return sqrt(norm2);

@@ -108,6 +108,14 @@ SIMPOR_HD void remember_step(PairRing& ring, T* pair_s, T* pair_y, const T* u, c
   }
 }
 
+// s.y / y.y of the newest pair: the scale of L-BFGS's initial inverse Hessian.
+template <class T>
+SIMPOR_HD double initial_scale(const PairRing& ring, const T* pair_s, const T* pair_y, int d) {
+  const T* s = pair_s + ring.newest * d;
+  const T* y = pair_y + ring.newest * d;
+  return dot_of(s, y, d) / dot_of(y, y, d);
+}
+
 // v = H v in place: the L-BFGS inverse of minus the Hessian of log f on the
 // sphere (radians per nat per radian) applied to a tangent vector, from the
 // pairs held (at least one).
@@ -121,9 +129,7 @@ SIMPOR_HD void apply_inverse_hessian(const PairRing& ring, const T* pair_s, cons
     alpha[k] = rho[k] * dot_of(s, v, d);
     for (int j = 0; j < d; ++j) v[j] = T(double(v[j]) - alpha[k] * double(y[j]));
   }
-  const T* s_new = pair_s + ring.newest * d;
-  const T* y_new = pair_y + ring.newest * d;
-  const double gamma = dot_of(s_new, y_new, d) / dot_of(y_new, y_new, d);
+  const double gamma = initial_scale(ring, pair_s, pair_y, d);
   for (int j = 0; j < d; ++j) v[j] = T(gamma * double(v[j]));
   for (int k = 0; k < ring.count; ++k) {
     const T* s = pair_s + ring_row(ring, k) * d;
