@@ -111,8 +111,7 @@ def _device_used(sampler, scheduler: Optional[str]) -> str:
     if scheduler:
         return f"the Dask cluster at {scheduler} ({sampler.device_})"
     if sampler.device_ == "cpu":
-        threads = n_threads_for(sampler.n_jobs) or cpu.build_info()["max_threads"]
-        return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
+        return cpu.description(n_threads_for(sampler.n_jobs))
     try:
         names = cuda.device_names()
     except Exception:  # noqa: BLE001 -- a name is a nicety; the rows are written

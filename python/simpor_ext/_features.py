@@ -184,7 +184,9 @@ class Features:
         """The numeric columns in float64 (n, d_num, C-contiguous) and each
         column's integer offset (0 but for ``exact`` columns, read relative to
         their least value so that float64 keeps their spread)."""
-        X64 = np.array(self.numeric, dtype=np.float64, order="C", copy=True)
+        # A copy only where exact columns are written; nothing else writes X64.
+        X64 = (np.array(self.numeric, dtype=np.float64, order="C", copy=True) if self.exact
+               else np.ascontiguousarray(self.numeric, dtype=np.float64))
         offsets = np.zeros(X64.shape[1], dtype=object)
         for j, ints in self.exact.items():
             low = ints.min()

@@ -91,10 +91,10 @@ def neighbour_candidates(Z_class: np.ndarray, codes_class: np.ndarray, seeds: np
     scale = bandwidth * np.sqrt(-log_weight)  # two differing one-hot entries add 2 scale^2
     space = np.hstack([Z_class.astype(np.float64), one_hot(codes_class, n_levels, scale)])
     nn = NearestNeighbors(n_neighbors=k + 1, n_jobs=n_jobs).fit(space)
-    _, idx = nn.kneighbors(space[np.unique(seeds)])
-    neighbours = _drop_self(idx, np.unique(seeds))
-    rows = np.searchsorted(np.unique(seeds), seeds)
-    return np.concatenate([own, codes_class[neighbours[rows]]], axis=1)
+    queries, rows = np.unique(seeds, return_inverse=True)
+    _, idx = nn.kneighbors(space[queries])
+    neighbours = _drop_self(idx, queries)
+    return np.concatenate([own, codes_class[neighbours[rows.ravel()]]], axis=1)
 
 
 def _drop_self(idx: np.ndarray, queries: np.ndarray) -> np.ndarray:

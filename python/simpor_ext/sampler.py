@@ -18,7 +18,7 @@ from sklearn_compat.base import _fit_context
 from tqdm.auto import tqdm
 
 from ._backends import DEVICES, KDE_TOL, AscentSpec, get_backend, n_threads_for
-from ._containers import labels_like, labels_of
+from ._containers import _missing_cells, labels_like, labels_of
 from ._features import read_features
 from .bandwidth import BANDWIDTH_RULES, Standardizer, resolve_bandwidth
 from .informative import ActiveLearning, find_informative, resolve_settings
@@ -494,9 +494,11 @@ class SIMPOR(BaseOverSampler):
         categorical ones one-hot encoded; a user scorer sees the numeric
         columns in the caller's units, then the categorical ones as codes.
         """
+        if settings is None:
+            return np.empty(0, dtype=np.int64), 0
         X_model = np.hstack([Z, one_hot(categorical.codes, categorical.n_levels, np.ones(categorical.n_levels.size),
                                         Z.dtype.type)])
-        if settings is None or X_model.shape[1] == 0:
+        if X_model.shape[1] == 0:
             return np.empty(0, dtype=np.int64), 0
         X_user = np.hstack([features.numeric, features.codes]) if features.codes.shape[1] else features.numeric
         bar.reset(total=settings.max_rounds)
@@ -561,9 +563,7 @@ def _read_inputs(X, y, categorical_features) -> tuple:
 
 def _refuse_missing_labels(values: np.ndarray) -> None:
     if values.dtype.kind in "OfU" and values.ndim == 1:
-        import pandas as pd
-
-        missing = np.asarray(pd.isna(values), dtype=bool)
+        missing = _missing_cells(values)
         if missing.any():
             raise ValueError(f"y has a missing label at row {int(np.argmax(missing))} ({int(missing.sum())} in "
                              "all): drop those rows or give them a class")

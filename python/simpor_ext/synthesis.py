@@ -264,18 +264,16 @@ class Categorical:
     rule: str
     k_neighbors: int
 
-    def candidates(self, Z_class: np.ndarray, members: np.ndarray, seeds: np.ndarray, bandwidth: float,
+    def candidates(self, Z_class: np.ndarray, codes_class: np.ndarray, local: np.ndarray, bandwidth: float,
                    rng: np.random.Generator, n_jobs: Any) -> np.ndarray:
-        """(m, C, k) candidate codes of the rows grown from ``seeds`` (rows of
-        the data; ``members``: the class's rows, sorted): C = 1 but for "ratio".
+        """(m, C, k) candidate codes of the rows grown from the class's rows
+        ``local`` (of ``Z_class`` and ``codes_class``): C = 1 but for "ratio".
 
         Without numeric columns no sphere makes the rows of one seed differ:
         each "ratio" row then draws one of the seed's k neighbours, and its
         candidates are the seed's and that neighbour's values (as SMOTE draws
         a neighbour to interpolate towards).
         """
-        local = np.searchsorted(members, seeds)
-        codes_class = self.codes[members]
         if self.rule == "seed" or self.codes.shape[1] == 0:
             return codes_class[local][:, None, :]
         near = neighbour_candidates(Z_class, codes_class, local, self.n_levels, self.log_weight, bandwidth,
@@ -297,7 +295,8 @@ def grow_class(Z, codes, counts, code, n_new, R, in_S, rng, contrast: str, bandw
     seeds, n_s = allocate_seeds(members, in_S, codes, counts, n_new, rng)
     logger.info("class %s: %d synthetic rows, %d from informative seeds", label, n_new, n_s)
 
-    seed_R = R[np.searchsorted(members, seeds)]
+    local = np.searchsorted(members, seeds)  # the seeds among the class's rows
+    seed_R = R[local]
     k = categorical.codes.shape[1]
     if Z.shape[1] == 0 and k == 0:  # every feature constant: the rows are copies of their seeds
         m = seeds.size
@@ -310,7 +309,7 @@ def grow_class(Z, codes, counts, code, n_new, R, in_S, rng, contrast: str, bandw
     sets = kernels.make_sets(Z[members], Z[rest], bandwidth,
                              kernels.Categories(categorical.codes[members], categorical.codes[rest],
                                                 categorical.log_weight) if k else None, dtype=Z.dtype.type)
-    candidates = categorical.candidates(Z[members], members, seeds, bandwidth, rng, n_jobs)
+    candidates = categorical.candidates(sets.numer, sets.numer_codes, local, bandwidth, rng, n_jobs)
     grown = grow(Z, seeds, candidates, seed_R, sets, rng, **how)
     dense_pairs = (grown.n_iter.astype(np.int64) + 1) * (members.size + rest.size)
     return dict(code=code, seeds=seeds, points=grown.points, codes=grown.codes, radii=grown.radii,

@@ -22,6 +22,11 @@ def build_info() -> dict[str, Any]:
     return dict(_core.build_info())
 
 
-def backend(n_threads: Optional[int]) -> NativeBackend:
+def description(n_threads: Optional[int]) -> str:
+    """The device in words, for logs and the CLI: ``cpu (N threads)``."""
     threads = n_threads or build_info()["max_threads"]
-    return NativeBackend("cpu", _core, _BATCH, n_threads, f"cpu ({threads} thread{'s' if threads != 1 else ''})")
+    return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
+
+
+def backend(n_threads: Optional[int]) -> NativeBackend:
+    return NativeBackend("cpu", _core, _BATCH, n_threads, description(n_threads))

@@ -143,6 +143,7 @@ def _interruptible(module: ModuleType, fn: Callable, *args: Any, poll: Callable[
         raise
     ok, value = outcome[0]
     if ok:
+        poll()  # the call may have ended before the first poll
         return value
     raise value
 
@@ -183,5 +184,4 @@ class NativeBackend:
 
         out = _interruptible(self._module, fn, sets, seeds, codes, radii, directions, spec, self._threads, finished,
                              poll=poll)
-        poll()
         return AscentResult(*out)

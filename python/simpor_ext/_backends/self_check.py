@@ -49,7 +49,7 @@ from typing import Optional
 import numpy as np
 
 from .. import _core
-from .native import DataSets
+from .native import DataSets, _suffix
 
 # (candidates, class B points, contrast set points, d, categorical columns)
 PROBLEMS = ((130, 70, 130, 5, 0), (5, 70, 130, 64, 0), (130, 70, 130, 3, 6), (5, 70, 130, 40, 6))
@@ -126,7 +126,7 @@ def _check(module: ModuleType) -> Optional[str]:
         for dtype, tol in TOLERANCES.items():
             x, b, a = (np.ascontiguousarray(v, dtype=dtype) for v in (points, numer, denom))
             sets = DataSets(b, a, bandwidth, numer_codes, denom_codes, log_weight)
-            name = "log_ratio_grad_" + ("f32" if dtype == np.float32 else "f64")
+            name = "log_ratio_grad_" + _suffix(np.dtype(dtype))
             where = (f"{np.dtype(dtype).name}, {m} points, {n_numer} + {n_denom} data points, d = {d}"
                      + (f", {n_cat} categorical columns" if n_cat else ""))
             try:
