@@ -36,8 +36,8 @@ def ascend(seeds, radii, directions, numer, denom, bandwidth: float, *, step_rul
     spec = kernels.AscentSpec(int(max_iter), float(step), None if tol is None else float(tol), float(grow),
                               step_rule, float(kde_tol))
     seeds = np.asarray(seeds)
-    sets = kernels.make_sets(numer, denom, bandwidth, categories, dtype=np.float32 if all(
-        np.asarray(a).dtype == np.float32 for a in (seeds, numer, denom)) else np.float64)
+    sets = kernels.make_sets(numer, denom, bandwidth, categories,
+                             dtype=kernels._dtype_of(seeds, np.asarray(numer), np.asarray(denom)))
     return kernels.run_ascent(sets, seeds, codes, radii, directions, spec, get_backend(device, n_threads))
 
 

@@ -190,6 +190,14 @@ def run_method(
                   n_synthetic=int(len(y_res) - len(y_train)),
                   n_class0=int(counts[0]), n_class1=int(counts[1]))
 
+    clf = fit_and_score(record, Z_res, y_res, Z_test, y_test, config, seed, max_epochs)
+    record["epochs"] = int(clf.n_iter_)
+    return MethodRun(method, Z_res, y_res, len(y_train), clf, scaler, record)
+
+
+def fit_and_score(record: dict, Z_res: np.ndarray, y_res: np.ndarray, Z_test: np.ndarray, y_test: np.ndarray,
+                  config: MLPConfig, seed: int, max_epochs: Optional[int]) -> MLPClassifier:
+    """Trains the MLP on a resampled fold; adds its fit time and test scores to ``record``."""
     clf = make_classifier(config, seed, max_epochs)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -197,11 +205,9 @@ def run_method(
         warnings.simplefilter("ignore", UserWarning)  # batch_size clipped on tiny folds
         _fit_single_threaded(clf, Z_res, y_res)
     record["fit_s"] = time.perf_counter() - t0
-    record["epochs"] = int(clf.n_iter_)
     proba = clf.predict_proba(Z_test)[:, list(clf.classes_).index(1)] if 1 in clf.classes_ else np.zeros(len(y_test))
-    pred = clf.predict(Z_test)
-    record.update(score(y_test, pred, proba))
-    return MethodRun(method, Z_res, y_res, len(y_train), clf, scaler, record)
+    record.update(score(y_test, clf.predict(Z_test), proba))
+    return clf
 
 
 def _fit_single_threaded(clf: MLPClassifier, X: np.ndarray, y: np.ndarray) -> None:

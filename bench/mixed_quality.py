@@ -214,8 +214,9 @@ def resample(method: str, X: pd.DataFrame, y: np.ndarray, enc: Encoding, seed: i
     return enc.matrix(pd.DataFrame(X_res, columns=X.columns)), np.asarray(y_res)
 
 
-def run_method(method: str, split: MixedSplit, enc: Encoding, seed: int, max_epochs: Optional[int]) -> dict:
-    X = enc.standardise(split.X_train)
+def run_method(method: str, X: pd.DataFrame, split: MixedSplit, E_test: np.ndarray, enc: Encoding, seed: int,
+               max_epochs: Optional[int]) -> dict:
+    """``X``: the standardised training fold; ``E_test``: the classifier's test matrix."""
     record: dict = {"method": method, "error": None, "fallback": False}
     t0 = time.perf_counter()
     try:
@@ -229,16 +230,7 @@ def run_method(method: str, split: MixedSplit, enc: Encoding, seed: int, max_epo
     counts = np.bincount(y_res, minlength=2)
     record.update(n_train=int(len(split.y_train)), n_synthetic=int(len(y_res) - len(split.y_train)),
                   n_class0=int(counts[0]), n_class1=int(counts[1]))
-    clf = ev.make_classifier(ev.TABLE1["breast_cancer"], seed, max_epochs)
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ev._fit_single_threaded(clf, E_res, y_res)
-    record["fit_s"] = time.perf_counter() - t0
-    E_test = enc.matrix(enc.standardise(split.X_test))
-    proba = clf.predict_proba(E_test)[:, list(clf.classes_).index(1)] if 1 in clf.classes_ \
-        else np.zeros(len(split.y_test))
-    record.update(ev.score(split.y_test, clf.predict(E_test), proba))
+    ev.fit_and_score(record, E_res, y_res, E_test, split.y_test, ev.TABLE1["breast_cancer"], seed, max_epochs)
     return record
 
 
@@ -248,7 +240,8 @@ def run_unit(name: str, trial: int, methods: list, data_dir: Path, max_epochs: O
     base = {"dataset": name, "source": "keel" if name in KEEL_NOMINAL else "mixed", "trial": trial,
             "n_train": int(len(split.y_train)), "n_categorical": len(split.categorical),
             "n_numeric": len(enc.numeric)}
-    return [{**base, **run_method(m, split, enc, trial, max_epochs)} for m in methods]
+    X, E_test = enc.standardise(split.X_train), enc.matrix(enc.standardise(split.X_test))
+    return [{**base, **run_method(m, X, split, E_test, enc, trial, max_epochs)} for m in methods]
 
 
 # --------------------------------------------------------------------------
@@ -286,8 +279,7 @@ def readme_block(summary: dict) -> str:
     lines = [f"On the {len(test['datasets'])} data sets with nominal columns ({', '.join(test['datasets'])}), "
              f"{max(e['n_trials'] for e in table.values())} trials each, macro F1 of the paper's MLP:", "",
              "| SIMPOR against | wins / ties / losses | mean Δ F1 | Wilcoxon p | Holm p |", "|---|---|---:|---:|---:|"]
-    lines += [f"| {LABELS[o]} | {r['wins']} / {r['ties']} / {r['losses']} | {r['mean_diff']:+.3f} | "
-              f"{r['wilcoxon_p']:.2g} | {r['holm_p']:.2g} |" for o, r in h2h.items()]
+    lines += _h2h_rows(h2h, 3)
     verdict = ("no method differs significantly from another on these sets" if test["friedman"]["p"] >= 0.05
                else "the methods differ")
     lines += ["", "Mean ranks (1 = best): " + ", ".join(f"{LABELS[m]} {v:.2f}" for m, v in ranks)
@@ -310,10 +302,14 @@ def _family_markdown(family: str, present: list, table: dict, datasets: list, ou
                     f"(Nemenyi CD {test['cd']:.2f}).")
     h2h = out["simpor_vs"][family]["f1"]
     rows.append("\n| SIMPOR vs | W / T / L | mean Δ F1 | Wilcoxon p | Holm p |\n|---|---|---:|---:|---:|")
-    for other, r in h2h.items():
-        rows.append(f"| {LABELS[other]} | {r['wins']} / {r['ties']} / {r['losses']} | {r['mean_diff']:+.4f} | "
-                    f"{r['wilcoxon_p']:.2g} | {r['holm_p']:.2g} |")
+    rows += _h2h_rows(h2h, 4)
     return f"### {family} (macro F1)\n\n" + "\n".join(rows)
+
+
+def _h2h_rows(h2h: dict, digits: int) -> list[str]:
+    """SIMPOR against each other method: wins / ties / losses, mean Δ F1, Wilcoxon and Holm p."""
+    return [f"| {LABELS[o]} | {r['wins']} / {r['ties']} / {r['losses']} | {r['mean_diff']:+.{digits}f} | "
+            f"{r['wilcoxon_p']:.2g} | {r['holm_p']:.2g} |" for o, r in h2h.items()]
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -341,7 +337,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     data_dir = find_data_dir(args.data_dir)
     args.out.mkdir(parents=True, exist_ok=True)
     path, partial = args.out / "mixed_results.json", args.out / "mixed_records.jsonl"
-    records = _load(path, partial) if args.resume else []
+    records = sm.load_records(args.out, partial.name, path.name) if args.resume else []
     partial.write_text("".join(json.dumps(r) + "\n" for r in records))  # every record so far, kept as units end
     have = {(r["dataset"], r["trial"], r["method"]) for r in records}
     units = [(ds, t, [m for m in methods if (ds, t, m) not in have]) for ds in args.datasets
@@ -386,13 +382,6 @@ def write_report(out: Path, readme: Path) -> int:
     (out / "mixed_results.md").write_text(markdown + "\n")
     report.replace_block(readme, readme_block(summary), BEGIN, END)
     return 0
-
-
-def _load(path: Path, partial: Path) -> list[dict]:
-    """The records of an earlier run: those of a run cut short (the .jsonl), else its results."""
-    if partial.exists():
-        return [json.loads(line) for line in partial.read_text().splitlines() if line.strip()]
-    return json.loads(path.read_text())["records"] if path.exists() else []
 
 
 def _keep(records: list, unit: list, partial: Path) -> None:

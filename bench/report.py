@@ -269,34 +269,40 @@ def _ablation_lines(payload: dict) -> list:
             + f"; Friedman p = {p_str(sub['friedman']['p'])}."]
 
 
-def doc_block(payload: dict, full: bool = False) -> str:
-    """The overview of every result (``full``: SUMMARY.md's generated block, with more detail)."""
+def doc_block(payload: dict) -> str:
+    """The overview of every result: SUMMARY.md's generated block."""
     s = payload["summary"]
-    t = s["timing"]
     parts = [_scope(payload), "", "Mean rank over the data sets (1 = best; ties share the average rank):", "",
              rank_table(s), ""]
     parts += ["- " + significance_sentence(s["tests"][k], k) for k in ("f1", "auc") if s["tests"][k]]
     if "simpor_vs" in s:
         parts += ["", "SIMPOR against each method, per-data-set mean (Δ = SIMPOR − other; two-sided Wilcoxon "
                   "signed-rank test over the sets where both ran; Holm's correction within each family of tests):",
-                  "", h2h_table(s, METRICS if full else ("f1", "auc")), "", holm_sentence(s, "f1"),
+                  "", h2h_table(s, METRICS), "", holm_sentence(s, "f1"),
                   "", "By the imbalance ratio of the training folds:", "", ir_table(s)]
     parts += _ablation_lines(payload)
     parts += ["", "The paper's set-ups and Moon at lower noise (mean over the trials; ± std for SIMPOR):", "",
-              paper_table(payload, ("f1", "auc") if full else ("f1",)), "", ceiling_sentence(payload)]
-    if full:
-        for k in ("f1", "auc"):
-            if s["tests"][k]:
-                parts += ["", f"Nemenyi's pairwise comparisons, {TITLES[k]}:", "", nemenyi_table(s["tests"][k])]
-        parts += ["", extremes(s)]
+              paper_table(payload, ("f1", "auc")), "", ceiling_sentence(payload)]
+    for k in ("f1", "auc"):
+        if s["tests"][k]:
+            parts += ["", f"Nemenyi's pairwise comparisons, {TITLES[k]}:", "", nemenyi_table(s["tests"][k])]
+    parts += ["", extremes(s)]
     hdr = hdr_table(payload)
     if hdr:
         parts += ["", hdr]
-    if "simpor" in t and "smote" in t and t["smote"]["resample_mean_s"] > 0:
-        parts += ["", f"Resampling cost: SIMPOR {t['simpor']['resample_mean_s']:.2f} s per split against SMOTE's "
-                  f"{t['smote']['resample_mean_s']:.3f} s ({t['simpor']['resample_mean_s'] / t['smote']['resample_mean_s']:.0f}x), "
-                  f"on one thread per worker of a shared 2-core machine."]
+    cost = cost_sentence(s["timing"])
+    if cost:
+        parts += ["", cost]
     return "\n".join(parts)
+
+
+def cost_sentence(timing: dict, lead: str = "Resampling cost: SIMPOR") -> str:
+    """SIMPOR's resampling time per split against SMOTE's ("" unless both ran)."""
+    if "simpor" not in timing or "smote" not in timing or timing["smote"]["resample_mean_s"] <= 0:
+        return ""
+    simpor, smote = timing["simpor"]["resample_mean_s"], timing["smote"]["resample_mean_s"]
+    return (f"{lead} {simpor:.2f} s per split against SMOTE's {smote:.3f} s ({simpor / smote:.0f}x), "
+            "on one thread per worker of a shared 2-core machine.")
 
 
 def headline_block(payload: dict) -> str:

@@ -42,16 +42,16 @@ ALPHA = 0.05
 IR_BUCKETS = ((0.0, 5.0), (5.0, 15.0), (15.0, math.inf))
 
 
-def load_records(where: Path) -> list[dict]:
-    """The per-split records of a results folder (records.jsonl, else results.json; none when it
-    holds neither) or of a results.json file. Lines an interrupted run cut short are skipped."""
+def load_records(where: Path, jsonl: str = "records.jsonl", results: str = "results.json") -> list[dict]:
+    """The per-split records of a results folder (``jsonl``, else ``results``; none when it
+    holds neither) or of a results file. Lines an interrupted run cut short are skipped."""
     where = Path(where)
     if where.is_file():
         return json.loads(where.read_text())["records"]
-    path = where / "records.jsonl"
+    path = where / jsonl
     if not path.exists():
-        results = where / "results.json"
-        return json.loads(results.read_text())["records"] if results.exists() else []
+        done = where / results
+        return json.loads(done.read_text())["records"] if done.exists() else []
     out = []
     with open(path) as fh:
         for line in fh:
@@ -260,6 +260,14 @@ def moon_ceilings(payload: dict, n_points: int) -> dict:
     return cached
 
 
+def summarise_payload(payload: dict) -> dict:
+    """Sets ``payload["methods"]`` (those with records, in METHODS order) and
+    ``payload["summary"]``, recomputed from the records; returns the summary."""
+    payload["methods"] = [m for m in METHODS if any(r["method"] == m for r in payload["records"])]
+    payload["summary"] = summarise(payload["records"], payload["methods"])
+    return payload["summary"]
+
+
 def write_outputs(payload: dict, out: Path, docs: Optional[Sequence[Path]] = None,
                   ceiling_points: int = 200_000) -> dict:
     """Summarise ``payload["records"]`` and write results.json, results.md and the summary figures
@@ -268,9 +276,7 @@ def write_outputs(payload: dict, out: Path, docs: Optional[Sequence[Path]] = Non
     import figures
     import report
 
-    methods = [m for m in METHODS if any(r["method"] == m for r in payload["records"])]
-    payload["methods"] = methods
-    payload["summary"] = summarise(payload["records"], methods)
+    summarise_payload(payload)
     moon_ceilings(payload, ceiling_points)
     summary = payload["summary"]
     if len(summary["ranked_datasets"]) > 1 and summary["main_methods"]:
@@ -283,7 +289,7 @@ def write_outputs(payload: dict, out: Path, docs: Optional[Sequence[Path]] = Non
     (out / "results.json").write_text(json.dumps(finite(payload), indent=1))
     for path in docs or ():
         report.replace_block(path, report.headline_block(payload) if path.name == "README.md"
-                             else report.doc_block(payload, full=path.name == "SUMMARY.md"))
+                             else report.doc_block(payload))
     return summary
 
 

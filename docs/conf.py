@@ -24,13 +24,14 @@ sys.path.insert(0, str(ROOT / "bench"))  # bench/report.py, summary.py, ... rend
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # the gallery shares the cores with the build
 
-import warnings  # noqa: E402
+import logging  # noqa: E402
 
 import simpor_ext  # noqa: E402
+from simpor_ext._backends import FALLBACK_NOTICE  # noqa: E402
 
 # The gallery runs with device="auto": on a machine without a GPU the one-line
-# fallback notice would otherwise open the output of the first example.
-warnings.filterwarnings("ignore", message="simpor_ext: no usable GPU")
+# fallback notice (a log record) would otherwise open the output of the first example.
+logging.getLogger("simpor_ext._backends").addFilter(lambda record: record.msg != FALLBACK_NOTICE)
 
 project = "simpor_ext"
 author = "simpor_ext developers"

@@ -55,7 +55,7 @@ def test_missing_methods_are_compared_only_where_present(payload):
 
 
 def test_reports_render_with_gaps(payload):
-    block = report.doc_block(payload, full=True)
+    block = report.doc_block(payload)
     assert "Friedman p" in block and "Holm" in block and "SIMPOR w/o AL" in block
     assert "Moon, noise 0.2 | macro F1 | 0.968" in block and "Moon, noise 0.3 | macro F1 | 0.906" in block
     assert "above the ceiling at noise 0.3 (by 1.0 standard deviations of a 2-trial mean" in block
@@ -83,7 +83,6 @@ def test_readme_headline_is_current():
     if not (readme.is_file() and results.is_file()):
         pytest.skip("README.md or bench/results/results.json is not beside the tests")
     payload = json.loads(results.read_text())
-    payload["methods"] = [m for m in summary.METHODS if any(r["method"] == m for r in payload["records"])]
-    payload["summary"] = summary.summarise(payload["records"], payload["methods"])
+    summary.summarise_payload(payload)
     text = readme.read_text(encoding="utf-8")
     assert f"{report.BEGIN}\n{report.headline_block(payload)}\n{report.END}" in text

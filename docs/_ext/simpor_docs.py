@@ -5,10 +5,10 @@ At ``builder-inited`` this extension writes into ``docs/_generated/``:
 * ``cli_*.rst``: the ``simpor-ext`` command-line reference, rendered from
   ``simpor_ext.cli.build_parser()`` (usage, every flag, its help and the
   defaults the parser itself shows);
-* ``results_*.md`` and ``figures/``: the quality benchmark's tables,
-  sentences and diagrams, summarised again from the per-split records in
+* ``results_*.md`` and ``figures/``: the quality benchmark's tables and
+  sentences, summarised again from the per-split records in
   ``bench/results/results.json`` with ``bench/summary.py`` and rendered by
-  ``bench/report.py`` and ``bench/figures.py``;
+  ``bench/report.py``, and its figures as ``bench/summary.py`` drew them;
 * ``cost_*.md``, ``method_*.md``: tables of the committed cost measurements
   (``bench/results/trials.json``, ``kde_tol.json``, ``scale.json``,
   ``seed_directions.json``);
@@ -129,15 +129,11 @@ def _ablation_sentence(summary: dict) -> str:
 
 
 def write_results(out: Path) -> None:
-    import figures
     import report
     import summary as summary_mod
 
     payload = _load("results.json")
-    methods = [m for m in summary_mod.METHODS if any(r["method"] == m for r in payload["records"])]
-    payload["methods"] = methods
-    payload["summary"] = s = summary_mod.summarise(payload["records"], methods)
-    t = s["timing"]
+    s = summary_mod.summarise_payload(payload)  # results.json stores inf as null: ir_table needs the real one
     pieces = {
         "scope": report._scope(payload),
         "ranks": report.rank_table(s) + "\n\n"
@@ -147,14 +143,9 @@ def write_results(out: Path) -> None:
         "ablations_sentence": _ablation_sentence(s),
         "h2h_all": report.h2h_table(s, report.METRICS),
         "paper": report.paper_table(payload, ("f1", "auc")) + "\n\n" + report.ceiling_sentence(payload),
-        "timing": report.timing_table(s, methods) + "\n\n" + (
-            f"SIMPOR took {t['simpor']['resample_mean_s']:.2f} s per split against SMOTE's "
-            f"{t['smote']['resample_mean_s']:.3f} s "
-            f"({t['simpor']['resample_mean_s'] / t['smote']['resample_mean_s']:.0f}x), on one thread per "
-            "worker of a shared 2-core machine." if "simpor" in t and "smote" in t else ""),
+        "timing": report.timing_table(s, payload["methods"]) + "\n\n"
+        + report.cost_sentence(s["timing"], lead="SIMPOR took"),
         "extremes": report.extremes(s),
-        "nemenyi_f1": report.nemenyi_table(s["tests"]["f1"]),
-        "nemenyi_auc": report.nemenyi_table(s["tests"]["auc"]),
     }
     for name, text in pieces.items():
         _write(out / f"results_{name}.md", text.strip() + "\n")
@@ -165,11 +156,9 @@ def write_results(out: Path) -> None:
 
     fig = out / "figures"
     fig.mkdir(parents=True, exist_ok=True)
-    figures.cd_diagrams([s["tests"][k] for k in ("f1", "auc")], fig / "cd_f1_auc.png")
-    figures.rank_bars(s, s["main_methods"], fig / "mean_ranks.png")
-    figures.f1_deltas(s, fig / "f1_simpor_deltas.png")
-    # Figures 3 and 4 need the resampled data of their run, which results.json does not hold.
-    for name in ("fig3_moon_boundaries.png", "fig4_pca_hdr_breast_cancer_ir7.png", "scale.png"):
+    # As bench/summary.py drew them from the same results.json.
+    for name in ("cd_f1_auc.png", "f1_simpor_deltas.png", "fig3_moon_boundaries.png",
+                 "fig4_pca_hdr_breast_cancer_ir7.png", "scale.png"):
         shutil.copyfile(RESULTS / name, fig / name)
 
 
@@ -189,7 +178,7 @@ def _paired_table() -> str:
 
     rows = []
     for name, change in PAIRED:
-        d = json.loads((RESULTS / name).read_text())
+        d = _load(name)
         f1, auc = d["f1"], d["auc"]
         rows.append([change.replace("``", "`"), f1["n"], f"{f1['wins']} / {f1['ties']} / {f1['losses']}",
                      f"{f1['mean_diff']:+.4f}", report.p_str(f1["wilcoxon_p"]), f"{auc['mean_diff']:+.4f}",
