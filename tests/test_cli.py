@@ -25,26 +25,14 @@ import pandas as pd
 import pytest
 
 import simpor_ext
+from cli_process import CLI_TIMEOUT, cli_env, run_cli
 from simpor_ext import _cli_tables, cli
 
 N_MAJORITY, N_MINORITY = 60, 20
 FEATURES = ["height", "width", "depth"]
-CLI_TIMEOUT = 180
 
 
 # ----------------------------------------------------------------- helpers
-def cli_env(**extra: str) -> dict:
-    # The subprocess imports the simpor_ext this process imported, wherever it lives.
-    search_path = [str(Path(simpor_ext.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
-    return {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": os.pathsep.join(filter(None, search_path)),
-            **extra}
-
-
-def run_cli(*args, cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simpor_ext", *map(str, args)], cwd=cwd, env=cli_env(**env),
-                          capture_output=True, text=True, timeout=CLI_TIMEOUT)
-
-
 def run_main(*args, cwd: Path, capsys) -> tuple[int, str, str]:
     """``cli.main`` in this process: (exit status, stdout, stderr)."""
     old = Path.cwd()

@@ -11,14 +11,12 @@ same command runs at a fifth of the size in test_cli.py::test_demo_small.
 """
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_process import run_cli
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 pytestmark = pytest.mark.skipif(not README.is_file(), reason="README.md is not beside the tests")
@@ -74,10 +72,7 @@ def cli_folder(tmp_path):
 def test_cli_commands_run(cli_folder, command):
     argv = shlex.split(command)
     argv = argv[3:] if argv[:3] == ["python", "-m", "simpor_ext"] else argv[1:]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run([sys.executable, "-m", "simpor_ext", *argv], cwd=cli_folder, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = run_cli(*argv, cwd=cli_folder, timeout=300)
     assert done.returncode == 0, done.stderr
-    for flag in ("-o",):
-        if flag in argv:
-            assert (cli_folder / argv[argv.index(flag) + 1]).stat().st_size > 0
+    if "-o" in argv:
+        assert (cli_folder / argv[argv.index("-o") + 1]).stat().st_size > 0
