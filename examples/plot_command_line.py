@@ -41,7 +41,6 @@ def simpor_ext(*args):
         f"$ simpor-ext {' '.join(args)}\n{done.stdout}{done.stderr}"
         f"(exit status {done.returncode})"
     )
-    return done.returncode
 
 
 # %%

@@ -39,9 +39,9 @@ def best_of(fn, repeat=2):
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        out = fn()
+        fn()
         times.append(time.perf_counter() - start)
-    return min(times), out
+    return min(times)
 
 
 sizes = [500, 1000, 2000, 4000, 8000]
@@ -49,8 +49,8 @@ rows = []
 for n in sizes:
     X, y = make_data(n)
     sampler = SIMPOR(informative=None, random_state=0, n_jobs=2)
-    simpor_s, _ = best_of(lambda: sampler.fit_resample(X, y))
-    smote_s, _ = best_of(lambda: SMOTE(random_state=0).fit_resample(X, y))
+    simpor_s = best_of(lambda: sampler.fit_resample(X, y))
+    smote_s = best_of(lambda: SMOTE(random_state=0).fit_resample(X, y))
     trials = sampler.n_iter_.mean()
     rows.append((n, simpor_s, smote_s, trials))
     print(

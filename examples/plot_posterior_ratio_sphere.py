@@ -47,16 +47,17 @@ directions /= np.linalg.norm(directions, axis=1, keepdims=True)
 # %%
 # The ascent, stopped after 0, 1, 2, ... trials, traces each start's path;
 # the last call runs to convergence (the default ``max_iter=300``).
-paths = [
-    kernels.ascend(seed_rows, row_radii, directions, B, A, h, max_iter=k).points
+steps = [
+    kernels.ascend(seed_rows, row_radii, directions, B, A, h, max_iter=k)
     for k in range(6)
 ]
+paths = [step.points for step in steps]
 final = kernels.ascend(seed_rows, row_radii, directions, B, A, h)
 print(
     f"trials per row: mean {final.n_iter.mean():.1f}, "
     f"all converged: {bool(final.converged.all())}"
 )
-start_f, _ = kernels.log_ratio_grad(paths[0], B, A, h)
+start_f = steps[0].log_ratio  # log f where each ascent starts
 print(
     f"log f at the start points: mean {start_f.mean():+.2f}; "
     f"at the maxima: mean {final.log_ratio.mean():+.2f}"
